@@ -1,0 +1,1 @@
+"""Training: optimiser construction, learning-rate schedule, the epoch loop."""
