@@ -1,0 +1,127 @@
+"""APT-36K 7:1:2 video-level split (one implementation for the real file and the embedded analogue).
+
+``official`` ports PoseBH's ``tools/dataset/prepro_apt36k.py`` rule: per species (third-from-last
+component of the Windows-style ``file_name``), the video ids are listed once per *image* in file
+order (duplicates kept, no shuffling), cut at int((n+1)*0.7) and int((n+1)*0.8); an image goes to
+train if its video is in the train list, else val, else test (so no video is split).
+``video-random`` shuffles each species' distinct videos with a seeded RNG and cuts them 7:1:2.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+
+import numpy as np
+
+SPLITS = ("train", "val", "test")
+RATIOS = (0.7, 0.8)  # cumulative cut points
+
+
+class SplitError(ValueError):
+    """Raised when a raw APT-36K file cannot be split (missing fields, empty split, leakage)."""
+
+
+def species_of(file_name: str) -> str:
+    """Species folder of a raw APT-36K path: the third-from-last backslash-separated component."""
+    parts = file_name.replace("/", "\\").split("\\")
+    if len(parts) < 3:
+        raise SplitError(f"file_name {file_name!r} has no <species>\\<clip>\\<frame> structure")
+    return parts[-3]
+
+
+def normalise_path(file_name: str) -> str:
+    """``...\\<species>\\<clip>\\<frame>`` -> ``<species>/<clip>/<frame>``."""
+    return "/".join(file_name.replace("/", "\\").split("\\")[-3:])
+
+
+def _official_assignment(images: list[dict]) -> dict[int, str]:
+    per_species: dict[str, list[int]] = defaultdict(list)
+    for img in images:
+        per_species[species_of(img["file_name"])].append(img["video_id"])
+    video_split: dict[int, str] = {}
+    for vids in per_species.values():
+        n = len(vids)
+        a, b = int((n + 1) * RATIOS[0]), int((n + 1) * RATIOS[1])
+        for name, chunk in (("test", vids[b:]), ("val", vids[a:b]), ("train", vids[:a])):
+            for v in chunk:  # written test -> val -> train so that train > val > test wins
+                video_split[v] = name
+    return video_split
+
+
+def _random_assignment(images: list[dict], seed: int) -> dict[int, str]:
+    per_species: dict[str, list[int]] = defaultdict(list)
+    for img in images:
+        vids = per_species[species_of(img["file_name"])]
+        if img["video_id"] not in vids:
+            vids.append(img["video_id"])
+    rng = np.random.default_rng(seed)
+    video_split: dict[int, str] = {}
+    for species in sorted(per_species):
+        vids = sorted(per_species[species])
+        order = [vids[i] for i in rng.permutation(len(vids))]
+        n = len(order)
+        a, b = round(n * RATIOS[0]), round(n * RATIOS[1])
+        for i, v in enumerate(order):
+            video_split[v] = "train" if i < a else "val" if i < b else "test"
+    return video_split
+
+
+def split_apt36k(raw: dict, rule: str = "official", seed: int = 0) -> dict[str, dict]:
+    """Split a raw APT-36K dict into {'train','val','test'} COCO dicts (iscrowd, normalised paths)."""
+    for key in ("images", "annotations", "categories"):
+        if key not in raw:
+            raise SplitError(f"raw APT-36K annotations have no {key!r} list")
+    images = raw["images"]
+    for img in images:
+        if "video_id" not in img or "file_name" not in img:
+            raise SplitError(f"image {img.get('id')} lacks video_id or file_name")
+    if rule == "official":
+        video_split = _official_assignment(images)
+    elif rule == "video-random":
+        video_split = _random_assignment(images, seed)
+    else:
+        raise SplitError(f"unknown split rule {rule!r} (official | video-random)")
+
+    out = {s: {"info": copy.deepcopy(raw.get("info", {})), "images": [], "annotations": [],
+               "categories": copy.deepcopy(raw["categories"])} for s in SPLITS}
+    image_split = {}
+    for img in images:
+        split = video_split[img["video_id"]]
+        image_split[img["id"]] = split
+        new = dict(img, file_name=normalise_path(img["file_name"]))
+        out[split]["images"].append(new)
+    for ann in raw["annotations"]:
+        if ann["image_id"] not in image_split:
+            raise SplitError(f"annotation {ann.get('id')} refers to unknown image {ann['image_id']}")
+        new = {k: v for k, v in ann.items() if k != "is_crowd"}
+        new["iscrowd"] = int(ann.get("is_crowd", ann.get("iscrowd", 0)))
+        out[image_split[ann["image_id"]]]["annotations"].append(new)
+    check_no_leakage(out)
+    for s in SPLITS:
+        if not out[s]["images"]:
+            raise SplitError(f"split {s!r} is empty ({len(images)} images in total)")
+    return out
+
+
+def check_no_leakage(splits: dict[str, dict]) -> None:
+    """Raise if any video id appears in two splits."""
+    seen: dict[int, str] = {}
+    for s, d in splits.items():
+        for img in d["images"]:
+            other = seen.setdefault(img["video_id"], s)
+            if other != s:
+                raise SplitError(f"video {img['video_id']} is in both {other} and {s}")
+
+
+def summary(splits: dict[str, dict]) -> dict[str, dict[str, int]]:
+    """Per split: videos, images, instances, species."""
+    return {
+        s: {
+            "videos": len({i["video_id"] for i in d["images"]}),
+            "images": len(d["images"]),
+            "instances": len(d["annotations"]),
+            "species": len({i["file_name"].split("/")[0] for i in d["images"]}),
+        }
+        for s, d in splits.items()
+    }
