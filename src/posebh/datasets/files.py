@@ -1,0 +1,107 @@
+"""Small Kedro datasets that write to a temporary file and rename it into place.
+
+Hand-written because kedro-datasets writes in place: an interrupted save would leave a
+half-written file that a later stage could take as complete.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from kedro.io import AbstractDataset, DatasetError
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class _FileDataset(AbstractDataset):
+    def __init__(self, filepath: str) -> None:
+        self._path = Path(filepath)
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._path)}
+
+    def _exists(self) -> bool:
+        return self._path.exists()
+
+    def _read(self) -> bytes:
+        try:
+            return self._path.read_bytes()
+        except OSError as err:
+            raise DatasetError(f"{self._path}: cannot read ({err.strerror})") from err
+
+    def save(self, data: Any) -> None:
+        atomic_write(self._path, self._encode(data))
+
+    def _encode(self, data: Any) -> bytes:
+        raise NotImplementedError
+
+
+class JSONFile(_FileDataset):
+    """A JSON document (dict or list)."""
+
+    def __init__(self, filepath: str, indent: int | None = None) -> None:
+        super().__init__(filepath)
+        self._indent = indent
+
+    def load(self) -> Any:
+        try:
+            return json.loads(self._read())
+        except json.JSONDecodeError as err:
+            raise DatasetError(f"{self._path}: malformed JSON ({err.msg} at line {err.lineno})") from err
+
+    def _encode(self, data: Any) -> bytes:
+        return json.dumps(data, indent=self._indent, sort_keys=False).encode()
+
+
+class TextFile(_FileDataset):
+    """A UTF-8 text file (the HTML report)."""
+
+    def load(self) -> str:
+        return self._read().decode()
+
+    def _encode(self, data: str) -> bytes:
+        return data.encode()
+
+
+class CSVFile(_FileDataset):
+    """A pandas DataFrame as CSV without the index."""
+
+    def load(self) -> pd.DataFrame:
+        return pd.read_csv(io.BytesIO(self._read()))
+
+    def _encode(self, data: pd.DataFrame) -> bytes:
+        return data.to_csv(index=False, lineterminator="\n").encode()
+
+
+class TorchCheckpoint(_FileDataset):
+    """A checkpoint dict (tensors + plain config), loaded with ``weights_only=True``."""
+
+    def load(self) -> dict:
+        try:
+            return torch.load(io.BytesIO(self._read()), map_location="cpu", weights_only=True)
+        except Exception as err:  # torch raises many types (UnpicklingError, RuntimeError, EOFError)
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise DatasetError(f"{self._path}: not a readable checkpoint ({first})") from err
+
+    def _encode(self, data: dict) -> bytes:
+        buf = io.BytesIO()
+        torch.save(data, buf)
+        return buf.getvalue()
