@@ -1,0 +1,61 @@
+"""``posebh`` command line. Each subcommand lives in its own ``_add_<name>`` / ``_cmd_<name>`` pair."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from posebh import skeletons
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="score a COCO-format results file against a GT file")
+    p.add_argument("--dataset", required=True, choices=sorted(skeletons.load_skeletons()))
+    p.add_argument("--gt", required=True, help="GT annotation JSON (unified COCO keypoint format)")
+    p.add_argument("--pred", required=True, help="COCO results JSON list")
+    p.add_argument("--engine", default="xtcocotools", choices=("xtcocotools", "pycocotools"))
+    p.add_argument("--json-only", action="store_true", help="print only the JSON metrics")
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from posebh.evaluation import evaluate_dataset, format_table, load_gt, load_results
+
+    try:
+        gt = load_gt(args.gt, args.dataset)
+        results = load_results(args.pred, gt, args.dataset)
+        metrics = evaluate_dataset(gt, results, args.dataset, args.engine)
+    except ValueError as exc:
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.json_only:
+        print(f"# {args.dataset} ({args.engine})")
+        print(format_table(metrics))
+    print(json.dumps(metrics, indent=None if args.json_only else 2))
+    return EXIT_OK
+
+
+SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_evaluate,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="posebh", description="PoseBH reproduction suite")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
