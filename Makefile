@@ -8,7 +8,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export DVC_NO_ANALYTICS := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install repro test test-fast bench clean
+.PHONY: install repro test test-fast clean
 
 install: $(STAMP)
 

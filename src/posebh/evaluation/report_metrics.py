@@ -122,6 +122,27 @@ DATASET_OVERRIDES: dict[str, Callable[[dict, list[dict], str, str], dict]] = {
 }
 
 
+def pck_of_results(gt: dict, results: list[dict], dataset: str, thr: float = PCK_THR) -> float:
+    """PCK@thr of the GT box's longer side over all labelled joints (any skeleton, incl. 133 WholeBody).
+
+    Needs results carrying ``ann_id`` (top-down with GT boxes); unpaired GT joints count as misses.
+    """
+    from posebh.data.dataset import instance_keypoints
+
+    k = skeletons.get(dataset).num_keypoints
+    anns = [a for a in gt["annotations"] if not a.get("iscrowd", 0)]
+    index = {a["id"]: i for i, a in enumerate(anns)}
+    pred = np.full((len(anns), k, 2), np.inf)
+    for r in results:
+        if r.get("ann_id") in index:
+            pred[index[r["ann_id"]]] = np.asarray(r["keypoints"], dtype=np.float64).reshape(k, 3)[:, :2]
+    g = np.array([instance_keypoints(a, dataset) for a in anns], dtype=np.float64).reshape(-1, k, 3)
+    sizes = np.array([max(a["bbox"][2], a["bbox"][3]) for a in anns], dtype=np.float64)
+    correct = np.linalg.norm(pred - g[..., :2], axis=-1) < thr * sizes[:, None]
+    vis = g[..., 2] > 0
+    return float(correct[vis].mean()) if vis.any() else 0.0
+
+
 def evaluate_dataset(gt: dict, results: list[dict], dataset: str, engine: str = "xtcocotools") -> dict:
     """The dataset's reported metrics (protocol chosen from its skeleton)."""
     sk = skeletons.get(dataset)

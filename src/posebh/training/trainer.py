@@ -21,6 +21,7 @@ class TrainConfig:
     epochs: int = 210
     batch_size: int = 64
     seed: int = 0
+    device: str = "auto"  # auto = CUDA when present
     optim: OptimConfig = field(default_factory=OptimConfig)
     heads_on_full_batch: bool = True  # ViTPose++: every head sees the whole batch (loss masked)
     amp: str = "auto"  # auto (bf16/fp16 on CUDA, none on CPU) | none | bf16 | fp16

@@ -1,0 +1,1 @@
+"""Kedro pipelines: thin wrappers over the library, one folder per pipeline name."""

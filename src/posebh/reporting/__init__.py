@@ -1,0 +1,1 @@
+"""Reporting: provenance, tables, figures and the one self-contained HTML page."""
