@@ -38,6 +38,8 @@ def test_dvc_repro_smoke_profile(tmp_path):
     _tracked_copy(work)
     (work / "params.yaml").write_text("profile: test\n")
     _run(["git", "init", "-q"], work)
+    _run(["git", "add", "-A"], work)
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"], work)
     _run(["dvc", "repro"], work)
 
     html = (work / "reports/index.html").read_text()
@@ -54,3 +56,7 @@ def test_dvc_repro_smoke_profile(tmp_path):
     out = _run(["dvc", "repro"], work).stdout
     assert "Running stage" not in out
     assert time.perf_counter() - t0 < 60
+
+    # A single pipeline by name, with the spelling users type (deprecated since Kedro 1.4).
+    out = _run(["kedro", "run", "--env=test", "--pipeline", "ablation"], work)
+    assert "Pipeline execution completed successfully" in out.stdout + out.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jinja2
+from markupsafe import Markup
 import pandas as pd
 
 _ENV = jinja2.Environment(
@@ -20,5 +21,6 @@ def table_html(df: pd.DataFrame, precision: int = 1) -> str:
 
 
 def render(**context: object) -> str:
-    tables = {k: table_html(v) if isinstance(v, pd.DataFrame) else v for k, v in context.items()}
+    tables = {k: Markup(table_html(v)) if isinstance(v, pd.DataFrame) else v
+              for k, v in context.items()}
     return _ENV.get_template("report.html").render(**tables)

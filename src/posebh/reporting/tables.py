@@ -37,14 +37,12 @@ def per_dataset(variant_metrics: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variant", "dataset", "metric", "value"])
 
 
-def wide(long: pd.DataFrame) -> pd.DataFrame:
-    """Datasets x (variant, metric) for display."""
+def wide(long: pd.DataFrame, rows: tuple[str, str] = ("dataset", "metric"),
+         column: str = "variant") -> pd.DataFrame:
+    """(dataset, metric) rows x one column per variant, in first-seen order, for display."""
     if long.empty:
         return long
-    order = list(dict.fromkeys(long["dataset"]))
-    table = long.pivot_table(index="dataset", columns=["variant", "metric"], values="value",
-                             sort=False)
-    return table.reindex(order)
+    return long.pivot_table(index=list(rows), columns=column, values="value", sort=False)
 
 
 def transfer_table(transfer_metrics: dict[str, dict]) -> pd.DataFrame:

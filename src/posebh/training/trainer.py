@@ -134,7 +134,7 @@ def train_multihead(
             sums["loss"] = sums.get("loss", 0.0) + float(loss)
             for k, v in losses.items():
                 sums[f"loss_{k}"] = sums.get(f"loss_{k}", 0.0) + float(v)
-            bar.set_postfix(loss=f"{float(loss):.2e}", lr=f"{lr:.1e}")
+            bar.set_postfix(loss=f"{float(loss):.2e}", lr=f"{lr:.1e}", refresh=False)
         seconds = time.perf_counter() - t0
         log = {k: v / max(count, 1) for k, v in sums.items()}
         log.update(epoch=epoch, lr=lr if count else 0.0, seconds=seconds,

@@ -1,0 +1,50 @@
+"""The Kedro pipelines are registered as users run them, built from the experiment matrix."""
+
+from pathlib import Path
+
+import pytest
+from kedro.framework.project import find_pipelines
+from kedro.framework.startup import bootstrap_project
+
+from posebh.experiments import load_matrix, merged
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def pipelines():
+    bootstrap_project(ROOT)
+    return find_pipelines(raise_errors=True)
+
+
+def test_every_pipeline_name_is_a_folder(pipelines):
+    assert {"data", "train", "transfer", "ablation", "report"} <= set(pipelines)
+
+
+def test_train_has_one_namespace_per_variant(pipelines):
+    namespaces = {n.namespace for n in pipelines["train"].nodes}
+    assert namespaces == set(load_matrix())
+
+
+def test_ablation_composes_the_flagged_variants(pipelines):
+    flagged = {v for v, spec in load_matrix().items() if spec.get("ablation")}
+    assert {n.namespace for n in pipelines["ablation"].nodes} == flagged
+    # the same Node objects as in `train`, so `__default__` has no duplicate outputs
+    assert set(pipelines["ablation"].nodes) <= set(pipelines["train"].nodes)
+
+
+def test_matrix_errors_name_the_file(tmp_path):
+    bad = tmp_path / "experiments.yaml"
+    bad.write_text("variants:\n  bad-name: {}\n")
+    with pytest.raises(ValueError, match="experiments.yaml: variant name 'bad-name'"):
+        load_matrix(bad)
+    bad.write_text("nothing: here\n")
+    with pytest.raises(ValueError, match="cannot read the experiment matrix"):
+        load_matrix(bad)
+
+
+def test_merged_is_deep_and_does_not_mutate():
+    base = {"model": {"a": 1, "b": {"c": 2}}, "x": 1}
+    out = merged(base, {"model": {"b": {"c": 3}}})
+    assert out == {"model": {"a": 1, "b": {"c": 3}}, "x": 1}
+    assert base["model"]["b"]["c"] == 2
