@@ -71,3 +71,20 @@ def test_bad_inputs_are_clear_errors():
     leak = {"a": {"images": [{"video_id": 1}]}, "b": {"images": [{"video_id": 1}]}}
     with pytest.raises(splits.SplitError, match="video 1"):
         splits.check_no_leakage(leak)
+
+
+def test_cli_split_writes_three_files_and_prints_a_summary(tmp_path, capsys):
+    import json
+
+    from posebh.commands import main
+
+    raw = tmp_path / "apt36k_annotations.json"
+    raw.write_text(json.dumps(raw_apt({"dog": 10, "cat": 10})))
+    assert main(["split-apt36k", str(raw), str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "apt36k_test.json", "apt36k_train.json", "apt36k_val.json"]
+    assert "train" in capsys.readouterr().out
+    (tmp_path / "bad.json").write_text("{")
+    assert main(["split-apt36k", str(tmp_path / "bad.json"), str(tmp_path / "o2")]) == 2
+    assert "bad.json: malformed JSON" in capsys.readouterr().err
+    assert not (tmp_path / "o2").exists()

@@ -40,7 +40,47 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_evaluate,)
+def _add_split_apt36k(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("split-apt36k", help="7:1:2 video-level split of a raw APT-36K annotation file")
+    p.add_argument("raw", help="raw apt36k_annotations.json")
+    p.add_argument("out_dir", help="folder for apt36k_{train,val,test}.json")
+    p.add_argument("--rule", default="official", choices=("official", "video-random"))
+    p.add_argument("--seed", type=int, default=0, help="seed of the video-random rule")
+    p.set_defaults(func=_cmd_split_apt36k)
+
+
+def _cmd_split_apt36k(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from posebh.data.splits import SplitError, split_apt36k, summary
+    from posebh.datasets.files import atomic_write
+
+    try:
+        raw = json.loads(Path(args.raw).read_text())
+        parts = split_apt36k(raw, args.rule, args.seed)
+    except OSError as exc:
+        print(f"error: {args.raw}: cannot read ({exc.strerror})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except json.JSONDecodeError as exc:
+        print(f"error: {args.raw}: malformed JSON ({exc.msg} at line {exc.lineno})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (SplitError, KeyError, TypeError) as exc:
+        print(f"error: {args.raw}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out_dir)
+    for name, part in parts.items():  # each file lands complete or not at all
+        atomic_write(out / f"apt36k_{name}.json", json.dumps(part).encode())
+    stats = summary(parts)
+    print(f"{'split':<6} {'videos':>7} {'images':>7} {'instances':>9} {'species':>7}")
+    for name, row in stats.items():
+        print(f"{name:<6} {row['videos']:>7} {row['images']:>7} {row['instances']:>9} {row['species']:>7}")
+    return EXIT_OK
+
+
+SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_evaluate,
+    _add_split_apt36k,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
