@@ -8,7 +8,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export DVC_NO_ANALYTICS := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install repro test test-fast clean
+.PHONY: install repro test test-fast bench clean
 
 install: $(STAMP)
 
@@ -34,6 +34,12 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not e2e"
+
+# Evaluator speed/parity benchmark (posebh path, xtcocotools, pycocotools, faster-coco-eval) on a
+# synthetic 50k-instance COCO keypoint set; writes bench/eval.json.
+bench: $(STAMP)
+	$(PIP) -e '.[bench]'
+	$(PY) -m posebh.commands bench --out bench/eval.json
 
 clean:
 	rm -rf data/0* reports/index.html reports/tables reports/metrics reports/metrics.json

@@ -77,9 +77,35 @@ def _cmd_split_apt36k(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="time the OKS evaluators on a synthetic COCO keypoint set")
+    p.add_argument("--instances", type=int, default=50000, help="GT persons in the synthetic set")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs per engine (median reported)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic set")
+    p.add_argument("--out", default="bench/eval.json", help="result JSON (written atomically)")
+    p.set_defaults(func=_cmd_bench)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from posebh.datasets.files import atomic_write
+    from posebh.evaluation.bench import format_bench, run_bench
+
+    if args.instances < 1 or args.repeats < 1:
+        print("error: --instances and --repeats must be >= 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    res = run_bench(args.instances, args.repeats, args.seed)
+    atomic_write(Path(args.out), (json.dumps(res, indent=2) + "\n").encode())
+    print(format_bench(res))
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_evaluate,
     _add_split_apt36k,
+    _add_bench,
 )
 
 

@@ -10,7 +10,6 @@ all <= 0 and decides GT-ignore by counting ``v > 0``; pycocotools keeps such det
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import warnings
 from collections.abc import Iterator
@@ -56,7 +55,11 @@ def _engine_modules(engine: str) -> tuple[Any, Any]:
 def make_coco(gt: dict, engine: str = "xtcocotools") -> Any:
     """A COCO object built from an in-memory dict (works around xtcocotools ignoring ``ann_data``)."""
     coco_cls, _ = _engine_modules(engine)
-    data = copy.deepcopy(gt)
+    # The evaluators add keys to the annotation/image records (ignore, area, ...) but never touch
+    # the nested keypoint lists, so per-record copies protect the caller's dict (a deep copy cost
+    # ~40 % of a 50k-instance evaluation).
+    data = {**gt, "images": [dict(i) for i in gt.get("images", [])],
+            "annotations": [dict(a) for a in gt.get("annotations", [])]}
     for ann in data.get("annotations", []):
         ann.setdefault("iscrowd", 0)
         if "num_keypoints" not in ann and "keypoints" in ann:
@@ -86,7 +89,7 @@ def _run_cocoeval(
         return _zeros()
     _, eval_cls = _engine_modules(engine)
     with _quiet():
-        coco_dt = coco_gt.loadRes(copy.deepcopy(results))
+        coco_dt = coco_gt.loadRes([dict(r) for r in results])
         if engine == "xtcocotools":
             ev = eval_cls(coco_gt, coco_dt, iou_type, sigmas=sigmas, use_area=use_area)
         else:
