@@ -381,3 +381,16 @@ def test_real_samples_perfect(dataset: str, rel: str) -> None:
     out = evaluate_oks(gt, _gt_as_results(gt), dataset)
     assert out["AP"] == pytest.approx(1.0) and out["AR"] == pytest.approx(1.0)
     assert out["APM"] == -1.0 and out["ARM"] == -1.0
+
+
+def test_faster_coco_eval_engine_matches_xtcocotools() -> None:
+    """The optional fast engine gives the reference numbers on ordinary predictions."""
+    pytest.importorskip("faster_coco_eval")
+    from posebh.evaluation.bench import synthetic_keypoint_set
+
+    gt, results = synthetic_keypoint_set(300, seed=1)
+    ref = evaluate_oks(gt, results, "coco", engine="xtcocotools")
+    fast = evaluate_oks(gt, results, "coco", engine="faster-coco-eval")
+    assert max(abs(ref[k] - fast[k]) for k in ref) < 1e-12
+    with pytest.raises(ValueError, match="use_area=False"):
+        evaluate_oks(gt, results, "aic", engine="faster-coco-eval")

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from posebh import skeletons
+from posebh.evaluation.oks import ENGINES
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -18,7 +19,8 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", required=True, choices=sorted(skeletons.load_skeletons()))
     p.add_argument("--gt", required=True, help="GT annotation JSON (unified COCO keypoint format)")
     p.add_argument("--pred", required=True, help="COCO results JSON list")
-    p.add_argument("--engine", default="xtcocotools", choices=("xtcocotools", "pycocotools"))
+    p.add_argument("--engine", default="xtcocotools", choices=ENGINES,
+                   help="xtcocotools = reference; faster-coco-eval needs the [bench] extra")
     p.add_argument("--json-only", action="store_true", help="print only the JSON metrics")
     p.set_defaults(func=_cmd_evaluate)
 
