@@ -162,6 +162,7 @@ class TopDownDataset(torch.utils.data.Dataset):
                     "image_id": int(ann["image_id"]),
                     "ann_id": int(ann.get("id", len(self.samples))),
                     "category_id": int(ann.get("category_id", 1)),
+                    "bbox_score": float(ann.get("score", 1.0)),  # detector boxes carry a score
                     "img_w": img.get("width"),
                     "keypoints": kps,
                     "center": center,
@@ -245,6 +246,6 @@ class TopDownDataset(torch.utils.data.Dataset):
             "image_id": s["image_id"],
             "ann_id": s["ann_id"],
             "category_id": s["category_id"],
-            "bbox_score": 1.0,
+            "bbox_score": s["bbox_score"],
             "num_keypoints": self.num_keypoints,
         }

@@ -8,6 +8,29 @@ from torch.utils.data import DataLoader
 
 from posebh import skeletons
 from posebh.evaluation.decode import decode, flip_back, to_image_coords
+from posebh.evaluation.topdown_protocol import rescore, topdown_results
+
+
+def detections_to_coco(gt: dict, detections: list[dict], det_thr: float = 0.0,
+                       category_id: int = 1, num_keypoints: int = 17) -> dict:
+    """``gt`` with its annotations replaced by detector boxes (COCO detection results format).
+
+    Each box keeps its ``score``; its ``num_keypoints`` keypoints (17: COCO, and the body part
+    of COCO-WholeBody) are unlabelled. Feed the result to a TopDownDataset
+    (``train=False``) and ``predict(..., nms=True)`` for the detector-box protocol (COCO val uses
+    ``COCO_val2017_detections_AP_H_56_person.json``).
+    """
+    images = {img["id"] for img in gt["images"]}
+    anns = []
+    for i, det in enumerate(detections):
+        if det.get("category_id", category_id) != category_id or det["score"] < det_thr:
+            continue
+        if det["image_id"] not in images:
+            raise ValueError(f"detection {i}: image_id {det['image_id']} is not in the GT")
+        anns.append({"id": len(anns) + 1, "image_id": det["image_id"], "category_id": category_id,
+                     "bbox": list(det["bbox"]), "score": float(det["score"]), "iscrowd": 0,
+                     "keypoints": [0.0] * (3 * num_keypoints), "num_keypoints": 0})
+    return {**gt, "annotations": anns}
 
 
 @torch.no_grad()
@@ -20,10 +43,14 @@ def predict(
     dark: bool | None = None,
     batch_size: int = 64,
     vis_thr: float = 0.2,
+    nms: bool = False,
+    oks_thr: float = 0.9,
 ) -> list[dict]:
-    """COCO-format results (one per instance) of ``model``'s ``head`` on ``dataset`` (eval mode).
+    """COCO-format results of ``model``'s ``head`` on ``dataset`` (eval mode).
 
     score = box score x mean of the keypoint confidences above ``vis_thr`` (ViTPose rescoring).
+    ``nms=False`` (GT boxes): one result per box, carrying its ``ann_id``. ``nms=True`` (detector
+    boxes): per-image OKS-NMS at ``oks_thr`` with the dataset's sigmas, as ViTPose evaluates.
     Non-UDP heads get the one-pixel shift of the flipped heatmap (``shift_heatmap=True``).
     ``dark=None`` decodes as the released configs (DARK-UDP for UDP heads, +-0.25 px otherwise).
     """
@@ -47,18 +74,19 @@ def predict(
         h, w = heatmaps.shape[-2:]
         pts = to_image_coords(coords, batch["center"].numpy(), batch["scale"].numpy(), (w, h),
                               udp=sk.udp)
+        scale = batch["scale"].numpy()
         for i in range(images.shape[0]):
-            conf = maxvals[i]
-            mask = conf > vis_thr
-            kpt_score = float(conf[mask].mean()) if mask.any() else 0.0
-            kpts = np.concatenate([pts[i], conf[:, None]], axis=1)  # (K, 3)
+            kpts = np.concatenate([pts[i], maxvals[i][:, None]], axis=1)  # (K, 3)
             results.append(
                 {
                     "image_id": int(batch["image_id"][i]),
                     "category_id": int(batch["category_id"][i]),
                     "keypoints": [round(float(v), 3) for v in kpts.reshape(-1)],
-                    "score": float(batch["bbox_score"][i]) * kpt_score,
+                    "score": float(batch["bbox_score"][i]),
+                    "area": float(scale[i, 0] * scale[i, 1]),
                     "ann_id": int(batch["ann_id"][i]),
                 }
             )
-    return results
+    if nms:
+        return topdown_results(results, sk.sigmas, vis_thr=vis_thr, oks_thr=oks_thr)
+    return [{k: v for k, v in r.items() if k != "area"} for r in rescore(results, vis_thr)]
