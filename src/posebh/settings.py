@@ -2,7 +2,6 @@
 
 from kedro.config import OmegaConfigLoader
 
-
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 # conf/base = the embedded default; `--env paper` / `--env test` overlay it. Kedro's `local`
 # env is not used by default so that a stray conf/local file cannot change a DVC result.
