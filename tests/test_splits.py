@@ -88,3 +88,45 @@ def test_cli_split_writes_three_files_and_prints_a_summary(tmp_path, capsys):
     assert main(["split-apt36k", str(tmp_path / "bad.json"), str(tmp_path / "o2")]) == 2
     assert "bad.json: malformed JSON" in capsys.readouterr().err
     assert not (tmp_path / "o2").exists()
+
+
+def test_folder_fixes_of_the_released_script_are_applied():
+    raw = raw_apt({"dog": 10})
+    bad = next(iter(splits.FOLDER_FIXES))
+    raw["images"][0]["file_name"] = f"E:\\data\\dog\\{bad}\\0000.png"
+    out = splits.split_apt36k(raw, "official")
+    assert out["train"]["images"][0]["file_name"] == f"dog/{splits.FOLDER_FIXES[bad]}/0000.png"
+    assert splits.normalise_path("X:\\a\\b\\cat\\clip1\\f.png") == "cat/clip1/f.png"
+    assert len(splits.FOLDER_FIXES) == 5
+    assert splits.OUTPUT_NAMES == {"train": "apt36k_train.json", "val": "apt36k_val.json",
+                                   "test": "apt36k_test.json"}
+
+
+def test_categories_sorted_and_annotations_follow_their_video():
+    raw = raw_apt({"dog": 10})
+    raw["categories"] = [{"id": 5, "name": "b"}, {"id": 2, "name": "a"}]
+    out = splits.split_apt36k(raw, "official")
+    assert [c["id"] for c in out["test"]["categories"]] == [2, 5]
+    raw["annotations"][0]["video_id"] = 10  # image 1 is video 1 (train), video 10 is test
+    with pytest.raises(splits.SplitError, match="annotation 1 has video_id 10 but its image 1 is in train"):
+        splits.split_apt36k(raw, "official")
+
+
+def test_official_rule_counts_each_image_of_a_video_in_the_cut():
+    # videos of unequal length: the cut is over the image-level list, not over distinct videos
+    raw = raw_apt({"dog": 0})
+    images, anns = [], []
+    lengths = [5, 1, 1, 1, 1, 1]  # 10 image entries -> cuts int(11*.7)=7, int(11*.8)=8
+    for vid, n in enumerate(lengths, start=1):
+        for f in range(n):
+            iid = len(images) + 1
+            images.append({"id": iid, "file_name": f"D:\\dog\\c{vid}\\{f}.png", "width": 64,
+                           "height": 64, "video_id": vid})
+            anns.append({"id": iid, "image_id": iid, "video_id": vid, "keypoints": [0] * 51,
+                         "bbox": [0, 0, 1, 1], "is_crowd": 0, "category_id": 1})
+    raw.update(images=images, annotations=anns)
+    out = splits.split_apt36k(raw, "official")
+    # entries 0..6 = videos 1,1,1,1,1,2,3 -> train; entry 7 = video 4 -> val; 8, 9 -> test
+    assert {s: sorted({i["video_id"] for i in d["images"]}) for s, d in out.items()} == {
+        "train": [1, 2, 3], "val": [4], "test": [5, 6]}
+    assert [len(d["annotations"]) for d in out.values()] == [7, 1, 2]

@@ -5,6 +5,13 @@ component of the Windows-style ``file_name``), the video ids are listed once per
 order (duplicates kept, no shuffling), cut at int((n+1)*0.7) and int((n+1)*0.8); an image goes to
 train if its video is in the train list, else val, else test (so no video is split).
 ``video-random`` shuffles each species' distinct videos with a seeded RNG and cuts them 7:1:2.
+
+As the released script: ``file_name`` becomes ``<species>/<clip>/<frame>`` with five clip-folder
+names rewritten (``FOLDER_FIXES``: the annotation's spelling -> the folder name the authors'
+extracted archive has), ``is_crowd`` becomes ``iscrowd``, categories are sorted by id, and an
+annotation goes to the split of its own ``video_id`` (an annotation whose image lands in another
+split is an error here; the script would silently orphan it). Unlike the script the ``license``
+list is not copied. Outputs are named ``apt36k_{train,val,test}.json`` (``OUTPUT_NAMES``).
 """
 
 from __future__ import annotations
@@ -16,6 +23,19 @@ import numpy as np
 
 SPLITS = ("train", "val", "test")
 RATIOS = (0.7, 0.8)  # cumulative cut points
+OUTPUT_NAMES: dict[str, str] = {s: f"apt36k_{s}.json" for s in SPLITS}
+# Clip folders whose name in apt36k_annotations.json differs from the extracted folder
+# (character-encoding damage), as hard-coded in PoseBH's tools/dataset/prepro_apt36k.py.
+FOLDER_FIXES: dict[str, str] = {
+    "clip46\u221a": "clip46\u0431\u2560",
+    "video11_clip6_1m44s-1m46s_frame\u256c\u2569\u2560\u0393":
+        "video11_clip6_1m44s-1m46s_frame\u0438p\u0438m\u0438d\u0436\u0433",
+    "video20_clip5_1m44s-1m46s_frame\u256c\u2569\u2560\u0393":
+        "video20_clip5_1m44s-1m46s_frame\u0438p\u0438m\u0438d\u0436\u0433",
+    "video2_clip3_0m55s-0m57s_frame\u256c\u2569\u2560\u0393":
+        "video2_clip3_0m55s-0m57s_frame\u0438p\u0438m\u0438d\u0436\u0433",
+    "v2c21\u592a\u591a": "v2c21\u2560\u043b\u2562\u0440",
+}
 
 
 class SplitError(ValueError):
@@ -31,8 +51,11 @@ def species_of(file_name: str) -> str:
 
 
 def normalise_path(file_name: str) -> str:
-    """``...\\<species>\\<clip>\\<frame>`` -> ``<species>/<clip>/<frame>``."""
-    return "/".join(file_name.replace("/", "\\").split("\\")[-3:])
+    """``...\\<species>\\<clip>\\<frame>`` -> ``<species>/<clip>/<frame>`` (+ ``FOLDER_FIXES``)."""
+    parts = file_name.replace("/", "\\").split("\\")[-3:]
+    if len(parts) == 3:
+        parts[1] = FOLDER_FIXES.get(parts[1], parts[1])
+    return "/".join(parts)
 
 
 def _official_assignment(images: list[dict]) -> dict[int, str]:
@@ -83,8 +106,9 @@ def split_apt36k(raw: dict, rule: str = "official", seed: int = 0) -> dict[str, 
     else:
         raise SplitError(f"unknown split rule {rule!r} (official | video-random)")
 
+    categories = sorted(raw["categories"], key=lambda c: c["id"])
     out = {s: {"info": copy.deepcopy(raw.get("info", {})), "images": [], "annotations": [],
-               "categories": copy.deepcopy(raw["categories"])} for s in SPLITS}
+               "categories": copy.deepcopy(categories)} for s in SPLITS}
     image_split = {}
     for img in images:
         split = video_split[img["video_id"]]
@@ -94,9 +118,13 @@ def split_apt36k(raw: dict, rule: str = "official", seed: int = 0) -> dict[str, 
     for ann in raw["annotations"]:
         if ann["image_id"] not in image_split:
             raise SplitError(f"annotation {ann.get('id')} refers to unknown image {ann['image_id']}")
+        split = image_split[ann["image_id"]]
+        if "video_id" in ann and video_split.get(ann["video_id"], "test") != split:
+            raise SplitError(f"annotation {ann.get('id')} has video_id {ann['video_id']} but its "
+                             f"image {ann['image_id']} is in {split} (video {split!r} mismatch)")
         new = {k: v for k, v in ann.items() if k != "is_crowd"}
         new["iscrowd"] = int(ann.get("is_crowd", ann.get("iscrowd", 0)))
-        out[image_split[ann["image_id"]]]["annotations"].append(new)
+        out[split]["annotations"].append(new)
     check_no_leakage(out)
     for s in SPLITS:
         if not out[s]["images"]:

@@ -1,4 +1,5 @@
-"""Nodes of the ``data`` pipeline: build each dataset's train/val annotations (and images)."""
+"""Nodes of the ``data`` pipeline: render (embedded default) or fetch + convert (paper profile)
+each dataset's train/val annotations; split APT-36K. Thin wrappers over ``posebh.data``."""
 
 from __future__ import annotations
 
@@ -10,24 +11,45 @@ from posebh.data import splits, synthetic
 
 log = logging.getLogger(__name__)
 
-
-def _require_synthetic(params: dict) -> None:
-    if params["source"] != "synthetic":
-        raise ValueError(
-            f"data.source={params['source']!r}: only the embedded 'synthetic' benchmark is built by "
-            "this version; the real-dataset converters and download stage are tracked in the "
-            "dataset issue (see README, 'Paper profile')"
-        )
+SPLITS = ("train", "val")
 
 
-def render_dataset(name: str, params: dict) -> tuple[dict, dict]:
-    """Render ``name``'s train and val splits into ``params.image_root/<name>/``."""
-    _require_synthetic(params)
+def fetch_raw(datasets: tuple[str, ...], params: dict) -> dict:
+    """Real profile: make the raw files of ``datasets`` present (download only if enabled).
+
+    The synthetic profile touches nothing (no network) and returns at once.
+    """
+    if params["source"] != "real":
+        return {"source": params["source"], "datasets": {}}
+    from posebh.data.real.download import prepare
+
+    real = params["real"]
+    status = prepare(datasets, Path(params["image_root"]), download=real.get("download", False),
+                     keep_archives=real.get("keep_archives", False))
+    return {"source": "real", "datasets": status}
+
+
+def _convert_real(name: str, params: dict) -> tuple[dict, dict]:
+    from posebh.data.real.convert import convert_split
+
+    files = params["real"]["files"][name]
+    out = tuple(convert_split(name, files[s], Path(params["image_root"]),
+                              params["real"].get("check_images", True),
+                              where=f"data.real.files.{name}.{s}") for s in SPLITS)
+    log.info("%s: %d train / %d val images (converted)", name, len(out[0]["images"]),
+             len(out[1]["images"]))
+    return out
+
+
+def render_dataset(name: str, params: dict, raw: dict | None = None) -> tuple[dict, dict]:
+    """``name``'s train and val splits: rendered into ``image_root/<name>/``, or converted."""
+    if params["source"] == "real":
+        return _convert_real(name, params)
     sizes = params["sizes"][name]
     root = Path(params["image_root"]) / name
     canvas = tuple(params["canvas"])
     out = []
-    for i, split in enumerate(("train", "val")):
+    for i, split in enumerate(SPLITS):
         coco = synthetic.render_split(name, sizes[split], seed=params["seed"] * 1000 + i,
                                       image_dir=root / split, canvas=canvas)
         coco["info"]["image_root"] = str(root / split)
@@ -36,16 +58,34 @@ def render_dataset(name: str, params: dict) -> tuple[dict, dict]:
     return out[0], out[1]
 
 
-def render_apt36k(params: dict) -> tuple[dict, dict, dict, dict]:
-    """APT-36K analogue: render raw video clips, then the 7:1:2 video-level split."""
-    _require_synthetic(params)
-    spec = params["apt36k"]
-    root = Path(params["image_root"]) / "apt36k"
-    raw = synthetic.render_videos("apt36k", spec["videos"], spec["frames"], seed=params["seed"],
-                                  image_dir=root, canvas=tuple(params["canvas"]))
-    parts = splits.split_apt36k(raw, rule=spec["split_rule"], seed=params["seed"])
-    for part in parts.values():
-        part["info"]["image_root"] = str(root)
-    summary = splits.summary(parts)
+def _split_real(params: dict) -> tuple[dict, dict]:
+    from posebh.data.real import convert_apt36k
+    from posebh.data.real.convert import resolve
+    from posebh.data.real.files import check_images
+
+    files = resolve(params["real"]["files"]["apt36k"]["raw"], Path(params["image_root"]),
+                    convert_apt36k.REQUIRED, convert_apt36k.OPTIONAL, "data.real.files.apt36k.raw")
+    parts, summary = convert_apt36k.convert(files, rule=params["apt36k"]["split_rule"],
+                                            seed=params["seed"])
+    if params["real"].get("check_images", True):
+        for part in parts.values():
+            check_images(part, files["images"], files["annotations"])
+    return parts, summary
+
+
+def render_apt36k(params: dict, raw: dict | None = None) -> tuple[dict, dict, dict, dict]:
+    """APT-36K: the raw file (real) or rendered clips (analogue), then the 7:1:2 video split."""
+    if params["source"] == "real":
+        parts, summary = _split_real(params)
+    else:
+        spec = params["apt36k"]
+        root = Path(params["image_root"]) / "apt36k"
+        raw_coco = synthetic.render_videos("apt36k", spec["videos"], spec["frames"],
+                                           seed=params["seed"], image_dir=root,
+                                           canvas=tuple(params["canvas"]))
+        parts = splits.split_apt36k(raw_coco, rule=spec["split_rule"], seed=params["seed"])
+        for part in parts.values():
+            part["info"]["image_root"] = str(root)
+        summary = splits.summary(parts)
     log.info("apt36k split: %s", json.dumps(summary))
     return parts["train"], parts["val"], parts["test"], summary

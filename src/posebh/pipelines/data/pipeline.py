@@ -1,4 +1,5 @@
-"""``data``: render (embedded default) or convert (paper profile) every dataset; split APT-36K."""
+"""``data``: fetch/check raw files (paper profile), then render (embedded default) or convert
+(paper profile) every dataset; split APT-36K."""
 
 from functools import partial, update_wrapper
 
@@ -6,24 +7,33 @@ from kedro.pipeline import Node, Pipeline
 
 from posebh import skeletons
 
-from .nodes import render_apt36k, render_dataset
+from .nodes import fetch_raw, render_apt36k, render_dataset
 
 # Datasets rendered as independent images (APT-36K is rendered as video clips and split).
 IMAGE_DATASETS = tuple(d for d in skeletons.SOURCES if d != "apt36k") + skeletons.TRANSFER
+RAW_STATUS = "raw_data_status"  # in-memory: which raw files are present (orders fetch before use)
 
 
-def _named(func, name: str):
+def _named(func, name):
     return update_wrapper(partial(func, name), func)
 
 
+def fetch_node() -> Node:
+    """The raw-file check/download node (also the whole ``download`` pipeline)."""
+    datasets = tuple(skeletons.SOURCES) + skeletons.TRANSFER
+    return Node(_named(fetch_raw, datasets), inputs="params:data", outputs=RAW_STATUS,
+                name="fetch_raw_data")
+
+
 def create_pipeline(**kwargs) -> Pipeline:
-    nodes = [
-        Node(_named(render_dataset, d), inputs="params:data", outputs=[f"{d}_train", f"{d}_val"],
-             name=f"render_{d}")
+    nodes = [fetch_node()]
+    nodes += [
+        Node(_named(render_dataset, d), inputs=["params:data", RAW_STATUS],
+             outputs=[f"{d}_train", f"{d}_val"], name=f"render_{d}")
         for d in IMAGE_DATASETS
     ]
     nodes.append(
-        Node(render_apt36k, inputs="params:data",
+        Node(render_apt36k, inputs=["params:data", RAW_STATUS],
              outputs=["apt36k_train", "apt36k_val", "apt36k_test", "apt36k_split_summary"],
              name="render_and_split_apt36k")
     )
