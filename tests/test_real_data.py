@@ -656,7 +656,7 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
     from kedro.io import DataCatalog, MemoryDataset
     from kedro.runner import SequentialRunner
 
-    from posebh.pipelines.data import create_pipeline
+    from posebh.pipelines import data, download
 
     _full_raw_tree(tmp_path)
     params = _paper_real_params()
@@ -668,7 +668,7 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
               "ai_challenger_keypoint_validation_20170911/keypoint_validation_images_20170911"):
         (tmp_path / "aic" / d).mkdir(parents=True)
     catalog = DataCatalog({"params:data": MemoryDataset(params)})
-    pipeline = create_pipeline()
+    pipeline = download.create_pipeline() + data.create_pipeline()  # dvc stages download, data
     outputs = sorted(pipeline.all_outputs() - {"raw_data_status"})
     for name in outputs:
         catalog[name] = MemoryDataset()

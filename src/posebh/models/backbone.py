@@ -76,6 +76,7 @@ class ViTBackbone(nn.Module):
         drop_path_rate: float = 0.0,
         num_experts: int = 6,
         part_features: int = 0,
+        patch_padding: int = 0,
     ) -> None:
         super().__init__()
         mlp = partial(ExpertMlp, num_experts=num_experts, part_features=part_features)
@@ -92,6 +93,8 @@ class ViTBackbone(nn.Module):
             num_classes=0,
             mlp_layer=mlp,
         )
+        if patch_padding:  # ViTPose's PatchEmbed: kernel 16, stride 16, padding 2
+            self.vit.patch_embed.proj.padding = (patch_padding, patch_padding)
         self.grid = (img_size[0] // patch_size, img_size[1] // patch_size)
         self.embed_dim = embed_dim
         self.depth = depth

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import torch
 
+from posebh.method.config import MethodConfig
 from posebh.models.multihead import ModelConfig, MultiHeadPose
+from posebh.models.posebh_model import PoseBHModel
 
 
 def to_checkpoint(model: MultiHeadPose, **extra: object) -> dict:
     """A plain dict (tensors + JSON-able config) that ``torch.load(weights_only=True)`` accepts."""
-    return {"model_cfg": model.cfg.to_dict(), "state_dict": model.state_dict(), **extra}
+    ckpt = {"model_cfg": model.cfg.to_dict(), "state_dict": model.state_dict(), **extra}
+    if isinstance(model, PoseBHModel):
+        ckpt["method_cfg"] = model.method.to_dict()
+    return ckpt
+
+
+def build_model(model_cfg: dict, method_cfg: dict | None = None) -> MultiHeadPose:
+    """MultiHeadPose, or PoseBHModel when a method config is given."""
+    cfg = ModelConfig.from_dict(model_cfg)
+    if method_cfg is None:
+        return MultiHeadPose(cfg)
+    return PoseBHModel(cfg, MethodConfig.from_dict(method_cfg))
 
 
 def from_checkpoint(ckpt: dict) -> MultiHeadPose:
-    model = MultiHeadPose(ModelConfig.from_dict(ckpt["model_cfg"]))
+    model = build_model(ckpt["model_cfg"], ckpt.get("method_cfg"))
     model.load_state_dict(ckpt["state_dict"])
     return model
 

@@ -10,6 +10,7 @@ from torch import nn
 from posebh import skeletons
 from posebh.models.backbone import ViTBackbone
 from posebh.models.heads import HeatmapHead
+from posebh.models.merged import merged_heads
 
 
 @dataclass
@@ -25,6 +26,8 @@ class ModelConfig:
     drop_path_rate: float = 0.0
     part_features: int = 24  # ViTPose++: 192 for S/B, 256 L, 320 H; 0 = no experts
     head_channels: int = 64  # ViTPose: 256
+    patch_padding: int = 0  # ViTPose's PatchEmbed pads 2 px (loading official weights); timm: 0
+    label_space: str = "per_dataset"  # per_dataset (ViTPose++) | merged (UniDet-style, Table 11)
     datasets: tuple[str, ...] = field(default_factory=lambda: skeletons.SOURCES)
 
     @classmethod
@@ -56,13 +59,20 @@ class MultiHeadPose(nn.Module):
             drop_path_rate=cfg.drop_path_rate,
             num_experts=len(cfg.datasets),
             part_features=cfg.part_features,
+            patch_padding=cfg.patch_padding,
         )
-        self.heads = nn.ModuleDict(
-            {
-                name: HeatmapHead(cfg.embed_dim, skeletons.get(name).num_keypoints, cfg.head_channels)
-                for name in cfg.datasets
-            }
-        )
+        if cfg.label_space == "merged":
+            self.heads = merged_heads(cfg.datasets, cfg.embed_dim, cfg.head_channels)
+        elif cfg.label_space == "per_dataset":
+            self.heads = nn.ModuleDict(
+                {
+                    name: HeatmapHead(cfg.embed_dim, skeletons.get(name).num_keypoints,
+                                      cfg.head_channels)
+                    for name in cfg.datasets
+                }
+            )
+        else:
+            raise ValueError(f"model.label_space must be per_dataset or merged, got {cfg.label_space!r}")
 
     def forward(
         self, images: torch.Tensor, dataset_idx: torch.Tensor, only: str | None = None

@@ -1,18 +1,29 @@
-"""The multi-dataset training loop: mixed batches, masked per-head JointsMSE, AdamW, AMP, seed 0."""
+"""The multi-dataset training loop: mixed batches, a loss objective, AdamW, AMP, seed 0, resume, DDP.
+
+The objective is the ViTPose++ masked per-head JointsMSE (``MultiHeadObjective``) or PoseBH's
+(``posebh.method.objective.PoseBHObjective``); both return a dict of weighted loss terms.
+Sampling: ``DistributedSampler(shuffle, seed)`` with ``set_epoch`` on every rank (one rank in a
+single process), so rank r of W sees every W-th sample of the same global permutation and a
+global batch holds the same samples for any W. Gradients are averaged across ranks by DDP.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import time
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from torch.utils.data import ConcatDataset, DataLoader, RandomSampler
+from torch import nn
+from torch.utils.data import ConcatDataset, DataLoader, DistributedSampler
 from tqdm import tqdm
 
+from posebh.io import save_torch
 from posebh.losses import multihead_mse
+from posebh.training import distributed
 from posebh.training.optim import OptimConfig, StepSchedule, build_optimizer
 
 
@@ -27,6 +38,8 @@ class TrainConfig:
     amp: str = "auto"  # auto (bf16/fp16 on CUDA, none on CPU) | none | bf16 | fp16
     num_threads: int = 0  # 0 = leave torch's default
     num_workers: int = 0
+    resume: str | None = None  # file: save after every epoch, resume from it when present
+    freeze_bn_stats: bool = False  # BN in eval mode (a step then ignores how the batch is split)
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
@@ -64,17 +77,49 @@ def autocast(device: torch.device, amp: str) -> contextlib.AbstractContextManage
     return torch.autocast(device.type, dtype=dtype)
 
 
-def _forward_heads(model, images, dataset_idx, full_batch: bool) -> dict[str, torch.Tensor]:
-    feats = model.backbone(images, dataset_idx)
-    out = {}
-    for d, (name, head) in enumerate(model.heads.items()):
-        if full_batch:
-            out[name] = head(feats)
-        else:
-            rows = dataset_idx == d
-            if rows.any():
-                out[name] = head(feats[rows])
-    return out
+class MultiHeadObjective:
+    """ViTPose++: every head's JointsMSE on its own dataset's samples (masked), weight 1."""
+
+    def __init__(self, model: nn.Module, full_batch: bool = True) -> None:
+        self.model, self.full_batch = model, full_batch
+        self.order = tuple(model.heads.keys())
+
+    def start_epoch(self, epoch: int) -> dict:
+        return {}
+
+    def __call__(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        images, didx = batch["image"], batch["dataset_idx"]
+        feats = self.model.backbone(images, didx)
+        out = {}
+        for d, (name, head) in enumerate(self.model.heads.items()):
+            if self.full_batch:
+                out[name] = head(feats)
+            elif (didx == d).any():
+                out[name] = head(feats[didx == d])
+        out = {k: v.float() for k, v in out.items()}
+        losses = multihead_mse(out, batch["target"], batch["target_weight"], didx, self.order)
+        return {f"loss_{k}": v for k, v in losses.items()}
+
+    def after_step(self) -> None:
+        pass
+
+
+class _Step(nn.Module):
+    """Wraps the objective as a module so DistributedDataParallel can drive its forward."""
+
+    def __init__(self, model: nn.Module, objective) -> None:
+        super().__init__()
+        self.model = model
+        self.objective = objective
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return self.objective(batch)
+
+
+def _freeze_bn(model: nn.Module) -> None:
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.eval()
 
 
 def train_multihead(
@@ -84,62 +129,93 @@ def train_multihead(
     device: torch.device,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     progress: bool = True,
+    objective=None,
 ) -> list[dict[str, float]]:
-    """Train ``model`` (a MultiHeadPose) on the concatenation of ``datasets``; return per-epoch logs.
+    """Train ``model`` on the concatenation of ``datasets``; return per-epoch logs.
 
     Each dataset must expose ``set_epoch(epoch)`` (deterministic augmentation) and yield dicts with
-    image (3,H,W), target (Kmax,h,w), target_weight (Kmax,), dataset_idx ().
+    image (3,H,W), target (Kmax,h,w), target_weight (Kmax,), dataset_idx (). ``objective`` (default:
+    the ViTPose++ multi-head loss) gets ``start_epoch(epoch) -> log fields``, ``__call__(batch) ->
+    weighted terms`` and ``after_step()``. Under ``torchrun`` (WORLD_SIZE > 1) each rank trains on
+    its shard with ``cfg.batch_size`` per rank and gradients are averaged (DDP).
     """
     seed_everything(cfg.seed)
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
+    rank, world = distributed.rank_and_world()
     model.to(device).train()
+    objective = objective if objective is not None else MultiHeadObjective(model, cfg.heads_on_full_batch)
     optimizer = build_optimizer(model, cfg.optim, num_layers=model.backbone.depth)
     schedule = StepSchedule(cfg.optim.lr, cfg.optim.warmup_iters, cfg.optim.warmup_ratio,
                             cfg.optim.lr_steps)
     scaler = torch.amp.GradScaler(enabled=device.type == "cuda" and cfg.amp == "fp16")
     concat = ConcatDataset(list(datasets))
-    gen = torch.Generator().manual_seed(cfg.seed)
-    loader = DataLoader(concat, batch_size=cfg.batch_size, sampler=RandomSampler(concat, generator=gen),
-                        drop_last=True, num_workers=cfg.num_workers,
-                        persistent_workers=cfg.num_workers > 0)
-    order = tuple(model.heads.keys())
+    sampler = DistributedSampler(concat, num_replicas=world, rank=rank, shuffle=True,
+                                 seed=cfg.seed, drop_last=True)
+    loader = DataLoader(concat, batch_size=cfg.batch_size, sampler=sampler, drop_last=True,
+                        num_workers=cfg.num_workers, persistent_workers=cfg.num_workers > 0)
+    if len(loader) == 0:
+        raise ValueError(f"training set of {len(sampler)} samples per rank is smaller than one batch "
+                         f"of {cfg.batch_size} (drop_last): lower train.batch_size or add data")
     history: list[dict[str, float]] = []
-    iteration = 0
-    for epoch in range(cfg.epochs):
+    iteration, start = 0, 0
+    if cfg.resume and Path(cfg.resume).exists():
+        state = torch.load(cfg.resume, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scaler.load_state_dict(state["scaler"])
+        torch.set_rng_state(state["torch_rng"])
+        iteration, start, history = state["iteration"], state["epoch"] + 1, state["history"]
+    step = _Step(model, objective)
+    trainable: tuple | None = None
+    ddp: nn.Module = step
+    for epoch in range(start, cfg.epochs):
         for ds in datasets:
             ds.set_epoch(epoch)
+        sampler.set_epoch(epoch)
+        model.train()
+        extra = objective.start_epoch(epoch)
+        if cfg.freeze_bn_stats:
+            _freeze_bn(model)
+        now = tuple(p.requires_grad for p in model.parameters())
+        if world > 1 and now != trainable:  # DDP tracks the trainable set: rebuild per phase
+            ddp = distributed.wrap(step, device)
+        trainable = now
         t0, sums, count = time.perf_counter(), {}, 0
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress,
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or rank > 0,
                    leave=False, mininterval=5.0)
         for batch in bar:
             lr = schedule.apply(optimizer, epoch, iteration)
-            images = batch["image"].to(device, non_blocking=True)
-            target = batch["target"].to(device)
-            weight = batch["target_weight"].to(device)
-            didx = batch["dataset_idx"].to(device)
+            batch = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
+                     for k, v in batch.items()}
             with autocast(device, cfg.amp):
-                heatmaps = _forward_heads(model, images, didx, cfg.heads_on_full_batch)
-            heatmaps = {k: v.float() for k, v in heatmaps.items()}
-            losses = multihead_mse(heatmaps, target, weight, didx, order)
-            loss = sum(losses.values())
+                terms = ddp(batch)
+            terms = {k: v.float() for k, v in terms.items()}
+            loss = sum(terms.values())
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
+            params = [p for p in model.parameters() if p.requires_grad]
+            torch.nn.utils.clip_grad_norm_(params, cfg.optim.grad_clip)
             scaler.step(optimizer)
             scaler.update()
+            objective.after_step()
             iteration += 1
             count += 1
-            sums["loss"] = sums.get("loss", 0.0) + float(loss)
-            for k, v in losses.items():
-                sums[f"loss_{k}"] = sums.get(f"loss_{k}", 0.0) + float(v)
-            bar.set_postfix(loss=f"{float(loss):.2e}", lr=f"{lr:.1e}", refresh=False)
+            sums["loss"] = sums.get("loss", 0.0) + float(loss.detach())
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach())
+            bar.set_postfix(loss=f"{float(loss.detach()):.2e}", lr=f"{lr:.1e}", refresh=False)
         seconds = time.perf_counter() - t0
         log = {k: v / max(count, 1) for k, v in sums.items()}
+        log.update(extra)
         log.update(epoch=epoch, lr=lr if count else 0.0, seconds=seconds,
-                   images_per_s=count * cfg.batch_size / max(seconds, 1e-9))
+                   images_per_s=count * cfg.batch_size * world / max(seconds, 1e-9))
         history.append(log)
+        if cfg.resume and rank == 0:
+            save_torch({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "scaler": scaler.state_dict(), "torch_rng": torch.get_rng_state(),
+                        "iteration": iteration, "epoch": epoch, "history": history}, cfg.resume)
         if on_epoch is not None:
             on_epoch(epoch, log)
     return history

@@ -1,5 +1,8 @@
-"""``data``: fetch/check raw files (paper profile), then render (embedded default) or convert
-(paper profile) every dataset; split APT-36K."""
+"""``data``: render (embedded default) or convert (paper profile) every dataset; split APT-36K.
+
+Runs after ``download`` (its status file is an input). Rendered images go under
+``data/02_intermediate/images`` so that the stage's outputs are the same folder in every profile.
+"""
 
 from functools import partial, update_wrapper
 
@@ -11,7 +14,7 @@ from .nodes import fetch_raw, render_apt36k, render_dataset
 
 # Datasets rendered as independent images (APT-36K is rendered as video clips and split).
 IMAGE_DATASETS = tuple(d for d in skeletons.SOURCES if d != "apt36k") + skeletons.TRANSFER
-RAW_STATUS = "raw_data_status"  # in-memory: which raw files are present (orders fetch before use)
+RAW_STATUS = "raw_data_status"  # data/01_raw/raw_status.json, written by the `download` pipeline
 
 
 def _named(func, name):
@@ -26,8 +29,7 @@ def fetch_node() -> Node:
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    nodes = [fetch_node()]
-    nodes += [
+    nodes = [
         Node(_named(render_dataset, d), inputs=["params:data", RAW_STATUS],
              outputs=[f"{d}_train", f"{d}_val"], name=f"render_{d}")
         for d in IMAGE_DATASETS

@@ -1,0 +1,155 @@
+"""The PoseBH training loss L_MDT = L_KPL + L_CSS (Eq. 8-10), one batch at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.distributed as dist
+
+from posebh import skeletons
+from posebh.losses import joints_mse, multihead_mse
+from posebh.method.config import MethodConfig
+from posebh.method.css import reliable_joints, render_gaussians
+from posebh.method.negatives import cluster_prototypes, negatives_loss
+from posebh.method.phases import Phase, apply_phase, phase_at
+from posebh.method.prototype_learning import PixelSamples, foreground_pixels, prototype_loss
+from posebh.models.posebh_model import PoseBHModel
+
+
+class PoseBHObjective:
+    """Weighted loss terms of one batch under the current phase; also runs the phase hooks.
+
+    ``schedule`` maps an epoch to its Phase (default: the three-phase MDT schedule; transfer
+    uses ``phases.transfer_phase_at``).
+
+    Terms (each already weighted; the trainer sums them): ``loss_<dataset>`` (JointsMSE of the
+    heads, weight 1), ``phm`` (alpha x prototype-heatmap MSE), ``ppc`` (beta), ``ppd`` (gamma),
+    ``neg`` (delta x (beta PPC + gamma PPD) on the K-means cluster bank: the same Eq. 5-6
+    machinery at cluster level, as the released code weights it), ``css`` (zeta x Eq. 8).
+    """
+
+    def __init__(self, model: PoseBHModel, cfg: MethodConfig, epochs: int,
+                 heads_on_full_batch: bool = True, seed: int = 0,
+                 schedule: Callable[[int], Phase] | None = None) -> None:
+        self.model, self.cfg, self.epochs = model, cfg, epochs
+        self.full_batch = heads_on_full_batch
+        self.seed = seed
+        self.schedule = schedule or (lambda epoch: phase_at(
+            epoch, epochs, cfg.phases, cfg.negatives, cfg.css, cfg.css_start))
+        self.phase: Phase | None = None
+        self.sizes = {d: skeletons.get(d).num_keypoints for d in model.cfg.datasets}
+
+    def start_epoch(self, epoch: int) -> dict:
+        """Switch phase (freezing, K-means once when the prototypes freeze); return log fields."""
+        c = self.cfg
+        self.phase = self.schedule(epoch)
+        apply_phase(self.model, self.phase)
+        if self.phase.negatives and not self.model.clusters_ready:
+            bank, owner = cluster_prototypes(self.model.bank.prototypes, c.num_clusters, self.seed)
+            self.model.clusters.copy_(bank)
+            self.model.cluster_owner.copy_(owner)
+        return {"phase": self.phase.index, "css_on": int(self.phase.css)}
+
+    def __call__(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        model, c, phase = self.model, self.cfg, self.phase
+        assert phase is not None, "call start_epoch first"
+        images, target = batch["image"], batch["target"]
+        weight, didx = batch["target_weight"], batch["dataset_idx"]
+        b = images.shape[0]
+        if phase.train_backbone:
+            feats = model.backbone(images, didx)
+        else:
+            with torch.no_grad():
+                feats = model.backbone(images, didx)
+        emb = model.embed(feats)  # (B, F, h, w)
+        bank = model.bank.prototypes.detach().clone()  # this step's P; updates go to the buffer
+        order = tuple(model.cfg.datasets)
+        terms: dict[str, torch.Tensor] = {}
+        heads: dict[str, torch.Tensor] = {}
+        if phase.train_heads:
+            for d, name in enumerate(order):
+                if phase.css or self.full_batch:
+                    heads[name] = model.heads[name](feats)
+                elif (didx == d).any():
+                    heads[name] = model.heads[name](feats[didx == d])
+            terms.update({f"loss_{k}": v for k, v in
+                          multihead_mse(heads, target, weight, didx, order).items()})
+        zero = emb.sum() * 0.0
+        phm, ppc, ppd, neg, css = zero, zero, zero, zero, zero
+        for d, name in enumerate(order):
+            rows = didx == d
+            if not rows.any():
+                continue
+            k, off = self.sizes[name], model.offsets[name]
+            t, w = target[rows, :k], weight[rows, :k]
+            e = emb[rows]
+            phm = phm + joints_mse(model.bank.heatmaps(e, slice(off, off + k), bank), t, w) * (
+                rows.sum() / b)
+            px = foreground_pixels(e, t, w, c.fg_threshold)
+            a, p = prototype_loss(bank[off:off + k], px, c.kappa, c.sinkhorn_iters, c.similarity,
+                                  model.bank, off, c.momentum if phase.update_prototypes else None)
+            ppc, ppd = ppc + a, ppd + p
+            if phase.negatives:
+                a, p = negatives_loss(model.clusters, model.cluster_owner, px, off, c.similarity)
+                neg = neg + c.beta * a + c.gamma * p
+            if phase.css:
+                css = css + self._css(heads[name], emb, bank, didx != d, off, k, b)
+        terms.update(phm=c.alpha * phm, ppc=c.beta * ppc, ppd=c.gamma * ppd)
+        if phase.negatives:
+            terms["neg"] = c.delta * neg
+        if phase.css:
+            terms["css"] = c.zeta * css
+        return terms
+
+    def _css(self, head: torch.Tensor, emb: torch.Tensor, bank: torch.Tensor,
+             unlabelled: torch.Tensor, off: int, k: int, batch: int) -> torch.Tensor:
+        """Eq. 8 for one dataset d: L_hm + L_Proto on reliable heatmaps of the unlabelled rows.
+
+        Works on the kept (row, joint) pairs only; equal to the dense JointsMSE over (B, K) with
+        zero weight elsewhere. head: (B, K, h, w) head-d heatmaps (with grad); emb: (B, F, h, w).
+        """
+        c, model = self.cfg, self.model
+        rows = unlabelled.nonzero(as_tuple=True)[0]
+        with torch.no_grad():
+            kp = model.bank.heatmaps(emb[rows], slice(off, off + k), bank)  # (U, K, h, w)
+        keep, fused, weight = reliable_joints(head[rows], kp, c.css_conf_thr, c.css_dist_thr)
+        r, j = keep.nonzero(as_tuple=True)  # kept pairs: row in `rows`, local joint
+        if len(r) == 0:
+            return emb.sum() * 0.0
+        h, w = head.shape[-2:]
+        target = render_gaussians(fused[r, j][None], (h, w))[0]  # (P, h, w)
+        wt = weight[r, j]  # (P,)
+        b_idx = rows[r]
+        norm = batch * k  # JointsMSE: mean over the batch and pixels, then over the K joints
+
+        def mse(pred: torch.Tensor) -> torch.Tensor:  # pred (P, h, w)
+            return ((pred - target) ** 2 * wt[:, None, None] ** 2).mean(dim=(1, 2)).sum() / norm
+
+        e = emb.flatten(2)  # (B, F, hw)
+        kp_pairs = self._pair_heatmaps(e, bank, b_idx, off + j, r)  # (P, hw)
+        loss = mse(head[b_idx, j]) + c.alpha * mse(kp_pairs.view(-1, h, w))
+        fg = (target > c.fg_threshold) & (wt[:, None, None] > 0)
+        p, y, x = fg.nonzero(as_tuple=True)
+        pixels = PixelSamples(emb.permute(0, 2, 3, 1)[b_idx[p], y, x], j[p], target[p, y, x])
+        a, q = prototype_loss(bank[off:off + k], pixels, c.kappa, c.sinkhorn_iters, c.similarity)
+        return loss + c.beta * a + c.gamma * q
+
+    def _pair_heatmaps(self, e: torch.Tensor, bank: torch.Tensor, b_idx: torch.Tensor,
+                       g_idx: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+        """Prototype heatmaps of (row, global keypoint) pairs, one einsum per row. -> (P, hw)."""
+        out = []
+        for ri in torch.unique_consecutive(r).tolist():
+            sel = (r == ri).nonzero(as_tuple=True)[0]
+            s = torch.einsum("fx,jmf->jmx", e[b_idx[sel[0]]], bank[g_idx[sel]].to(e.dtype))
+            out.append(s.abs().amax(1) if self.cfg.similarity == "abs" else s.amax(1))
+        return torch.cat(out)
+
+    def after_step(self) -> None:
+        """Average the prototype bank across ranks while it is being updated (as the code does)."""
+        if self.phase is not None and self.phase.update_prototypes and dist.is_available() \
+                and dist.is_initialized():
+            bank = self.model.bank.prototypes
+            dist.all_reduce(bank)
+            bank.div_(dist.get_world_size())
+            bank.copy_(torch.nn.functional.normalize(bank, dim=-1))

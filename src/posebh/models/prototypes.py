@@ -1,0 +1,56 @@
+"""The non-learnable keypoint prototype bank P (J, M, F) and prototype heatmaps (Eq. 1, Eq. 4)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class PrototypeBank(nn.Module):
+    """J keypoints x M in-class prototypes x F dims, unit norm, updated by momentum, not by SGD.
+
+    Stored as a buffer so it lives in the state dict (the released code's
+    ``proto_head.kpt_prototype.prototypes``) and never reaches the optimizer.
+    """
+
+    def __init__(self, num_keypoints: int, num_prototypes: int = 3, embed_dim: int = 64,
+                 similarity: str = "cos") -> None:
+        super().__init__()
+        bank = torch.empty(num_keypoints, num_prototypes, embed_dim)
+        nn.init.trunc_normal_(bank, mean=0.0, std=0.02, a=-2.0, b=2.0)
+        self.register_buffer("prototypes", F.normalize(bank, dim=-1))
+        self.similarity = similarity
+
+    @property
+    def shape(self) -> torch.Size:
+        return self.prototypes.shape
+
+    def scores(self, emb: torch.Tensor, keypoints: slice | None = None,
+               bank: torch.Tensor | None = None) -> torch.Tensor:
+        """Cosine (or |cos|) of every pixel with every prototype.
+
+        emb: (B, F, h, w) unit-norm -> (B, J', M, h, w) for the selected keypoints (all: J' = J).
+        ``bank`` replaces the stored prototypes (a per-step snapshot, so that in-place momentum
+        updates never touch a tensor autograd saved).
+        """
+        bank = self.prototypes if bank is None else bank
+        bank = bank if keypoints is None else bank[keypoints]
+        s = torch.einsum("bfhw,jmf->bjmhw", emb, bank.to(emb.dtype))
+        return s.abs() if self.similarity == "abs" else s
+
+    def heatmaps(self, emb: torch.Tensor, keypoints: slice | None = None,
+                 bank: torch.Tensor | None = None) -> torch.Tensor:
+        """Prototype keypoint heatmaps k^p (Eq. 1): max over the M prototypes. -> (B, J', h, w)."""
+        return self.scores(emb, keypoints, bank).amax(dim=2)
+
+    @torch.no_grad()
+    def momentum_update(self, keypoint: int, assign: torch.Tensor, emb: torch.Tensor,
+                        momentum: float) -> None:
+        """Eq. 4: P_jm <- lambda P_jm + (1 - lambda) mean_n w_mn e_n, then re-normalised.
+
+        assign: (N, M) weights w (zero except at each sample's assigned prototype); emb: (N, F).
+        """
+        mean = assign.T.to(emb.dtype) @ emb / max(emb.shape[0], 1)  # (M, F)
+        new = momentum * self.prototypes[keypoint] + (1.0 - momentum) * mean.to(self.prototypes.dtype)
+        self.prototypes[keypoint] = F.normalize(new, dim=-1)
