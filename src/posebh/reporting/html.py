@@ -2,25 +2,82 @@
 
 from __future__ import annotations
 
+import math
+
 import jinja2
-from markupsafe import Markup
 import pandas as pd
+from markupsafe import Markup
+
+from posebh.reporting.compare import OK, PAPER_ONLY, Comparison
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("posebh.reporting", "templates"),
     autoescape=jinja2.select_autoescape(["html"]),
     keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
 )
+GRID_ATTRS = {"param", "value", "default"}
+RUN_TEXT = {PAPER_ONLY: "–"}  # a literature row says "paper only" once, in its "this run" column
+MINUS = "\u2212"
 
 
-def table_html(df: pd.DataFrame, precision: int = 1) -> str:
-    """A plain, byte-stable HTML table (no random Styler ids)."""
+def table_html(df: pd.DataFrame, precision: int = 1, text: bool = False, index: bool = True) -> Markup:
+    """A plain, byte-stable HTML table (no random Styler ids); ``text``: left-aligned cells."""
     if df.empty:
-        return "<p class='note'>(no rows)</p>"
-    return df.to_html(float_format=lambda v: f"{v:.{precision}f}", border=0, na_rep="–")
+        return Markup("<p class='note'>(no rows)</p>")
+    return Markup(df.to_html(float_format=lambda v: f"{v:.{precision}f}", border=0, na_rep="–",
+                             classes="text" if text else None, index=index))
+
+
+def number(value: float | None, decimals: int, signed: bool = False) -> str:
+    """Fixed-precision text; '–' for missing; a real minus sign; '+' when ``signed``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
+    if float(text.replace("+", "")) == 0:
+        text = f"{0:.{decimals}f}" if not signed else f"±{0:.{decimals}f}"
+    return text.replace("-", MINUS)
+
+
+def comparison_view(c: Comparison) -> dict:
+    """What the template needs to draw one 'paper | this run | Δ' table (notes become footnotes)."""
+    attrs = list(dict.fromkeys(k for r in c.table.rows for k in r.attrs if k not in GRID_ATTRS))
+    cells = {(rec.row, rec.column): rec for rec in c.cells.itertuples()}
+    footnotes: list[str] = []
+
+    def marker(note: str, where: str) -> str:
+        if not note:
+            return ""
+        footnotes.append(f"{where}: {note}")
+        return f"[{len(footnotes)}]"
+
+    rows = []
+    for r in c.table.rows:
+        label = r.row + marker(r.note, r.row)
+        out = []
+        for col in c.table.columns:
+            rec = cells[(r.row, col.column)]
+            paper, run, delta = (None if pd.isna(v) else float(v)
+                                 for v in (rec.paper, rec.this_run, rec.delta))
+            decimals = c.decimals[col.column]
+            out.append({
+                "paper": number(paper, col.decimals) + marker(r.cell_notes.get(col.column, ""),
+                                                             f"{r.row}, {col.column}"),
+                "run": number(run, decimals) if rec.status == OK else RUN_TEXT.get(rec.status, rec.status),
+                "delta": number(delta, decimals, signed=True),
+                "cls": "st-" + rec.status.replace(" ", "-").replace("/", ""),
+            })
+        rows.append({"label": label, "bold": bool(r.attrs.get("default")),
+                     "attrs": [r.attrs.get(k, "") for k in attrs], "source": c.sources[r.row],
+                     "cells": out})
+    return {"number": c.table.table, "title": c.table.title, "caption": c.table.caption,
+            "paper_note": c.table.note, "note": c.note, "attrs": attrs,
+            "columns": [{"name": col.column, "unit": col.unit} for col in c.table.columns],
+            "rows": rows, "footnotes": footnotes,
+            "csv": f"tables/paper_table_{c.table.table:02d}.csv"}
 
 
 def render(**context: object) -> str:
-    tables = {k: Markup(table_html(v)) if isinstance(v, pd.DataFrame) else v
-              for k, v in context.items()}
-    return _ENV.get_template("report.html").render(**tables)
+    """The page; DataFrames in ``context`` become plain HTML tables."""
+    ctx = {k: table_html(v) if isinstance(v, pd.DataFrame) else v for k, v in context.items()}
+    return _ENV.get_template("report.html").render(**ctx)

@@ -1,4 +1,4 @@
-"""Tables of the report, as pandas DataFrames (also written as CSV)."""
+"""Tables of this run's results, as pandas DataFrames (also written as CSV)."""
 
 from __future__ import annotations
 
@@ -6,31 +6,52 @@ import pandas as pd
 
 from posebh import skeletons
 
+# protocol -> the numbers the paper reports for it: (name, path into the metrics dict, scale to %)
+HEADLINE_FIELDS: dict[str, tuple[tuple[str, tuple[str, ...], float], ...]] = {
+    "wholebody": (("AP", ("wholebody", "AP"), 100), ("AR", ("wholebody", "AR"), 100),
+                  ("body AP", ("body", "AP"), 100), ("PCK@0.2", ("PCK@0.2",), 100)),
+    "pckh": (("PCKh", ("PCKh",), 1), ("PCKh@0.1", ("PCKh@0.1",), 1), ("AP", ("AP",), 100),
+             ("AR", ("AR",), 100), ("PCK@0.2", ("PCK@0.2",), 100)),
+    "pck": (("PCK@0.2", ("PCK@0.2",), 100), ("AUC", ("AUC@30px",), 100), ("EPE", ("EPE",), 1)),
+    "oks": (("AP", ("AP",), 100), ("AP50", ("AP50",), 100), ("AR", ("AR",), 100),
+            ("PCK@0.2", ("PCK@0.2",), 100)),
+}
+
+
+def protocol(dataset: str) -> str:
+    """Which HEADLINE_FIELDS entry reports ``dataset`` (OKS for datasets without a skeleton entry)."""
+    if dataset == "coco_wholebody":
+        return "wholebody"
+    known = skeletons.load_skeletons()
+    return known[dataset].metric if dataset in known else "oks"
+
+
+def _get(metrics: dict, path: tuple[str, ...]) -> float | None:
+    node: object = metrics
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return float(node) if isinstance(node, (int, float)) and not isinstance(node, bool) else None
+
 
 def headline(metrics: dict, dataset: str) -> dict[str, float]:
-    """The numbers the paper reports for one dataset, in percent: AP/AR (or PCKh), plus PCK."""
-    m = metrics[dataset]
-    if dataset == "coco_wholebody":
-        wb = m["wholebody"]
-        row = {"AP": wb["AP"], "AR": wb["AR"], "body AP": m["body"]["AP"]}
-    elif skeletons.get(dataset).metric == "pckh":
-        row = {"PCKh": m["PCKh"] / 100, "PCKh@0.1": m["PCKh@0.1"] / 100}
-        if "AP" in m:
-            row.update(AP=m["AP"], AR=m["AR"])
-    elif skeletons.get(dataset).metric == "pck":
-        row = {"PCK@0.2": m["PCK@0.2"], "AUC": m["AUC@30px"], "EPE": m["EPE"]}
-    else:
-        row = {"AP": m["AP"], "AP50": m["AP50"], "AR": m["AR"]}
-    if "PCK@0.2" in m and dataset != "interhand2d":
-        row["PCK@0.2"] = m["PCK@0.2"]
-    return {k: (v if k == "EPE" else 100 * v) for k, v in row.items()}
+    """The numbers the paper reports for one dataset, in percent (EPE in px); absent ones skipped."""
+    out = {}
+    for name, path, scale in HEADLINE_FIELDS[protocol(dataset)]:
+        value = _get(metrics[dataset], path)
+        if value is not None:
+            out[name] = value * scale
+    return out
 
 
 def per_dataset(variant_metrics: dict[str, dict]) -> pd.DataFrame:
     """Long table: one row per (variant, dataset, metric)."""
     rows = []
     for variant, metrics in variant_metrics.items():
-        for dataset in metrics:
+        for dataset, m in metrics.items():
+            if not isinstance(m, dict):
+                continue
             for metric, value in headline(metrics, dataset).items():
                 rows.append({"variant": variant, "dataset": dataset, "metric": metric,
                              "value": round(float(value), 2)})
@@ -46,6 +67,7 @@ def wide(long: pd.DataFrame, rows: tuple[str, str] = ("dataset", "metric"),
 
 
 def transfer_table(transfer_metrics: dict[str, dict]) -> pd.DataFrame:
+    """Long table: one row per (transfer target, init, metric)."""
     rows = []
     for target, by_init in transfer_metrics.items():
         for init, m in by_init.items():
@@ -53,3 +75,13 @@ def transfer_table(transfer_metrics: dict[str, dict]) -> pd.DataFrame:
                 rows.append({"target": target, "init": init, "metric": metric,
                              "value": round(float(value), 2)})
     return pd.DataFrame(rows, columns=["target", "init", "metric", "value"])
+
+
+def headline_metrics(variant_metrics: dict[str, dict], transfer_metrics: dict[str, dict]) -> dict:
+    """Small, numeric DVC metrics: variant -> dataset -> headline numbers, plus transfer runs."""
+    out: dict[str, dict] = {
+        v: {d: {k: round(x, 3) for k, x in headline(m, d).items()} for d in m if isinstance(m[d], dict)}
+        for v, m in variant_metrics.items()}
+    out["transfer"] = {f"{t}.{i}": {k: round(x, 3) for k, x in headline({t: m}, t).items()}
+                       for t, by in transfer_metrics.items() for i, m in by.items()}
+    return out

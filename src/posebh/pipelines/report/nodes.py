@@ -1,45 +1,37 @@
-"""Node of the ``report`` pipeline: tables, figures and ``reports/index.html``."""
+"""Node of the ``report`` pipeline: a thin wrapper around ``posebh.reporting.report.build``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from posebh import skeletons
-from posebh.reporting import figures, html, provenance, tables
+from posebh.reporting import provenance, report
 
 
-def build_report(variant_metrics: dict[str, dict], histories: dict[str, list[dict]],
-                 transfer_metrics: dict[str, dict], split_summary: dict, ablation: list[str],
-                 params: dict) -> tuple[str, pd.DataFrame, pd.DataFrame, dict]:
-    """Return (HTML page, per-dataset CSV table, transfer CSV table, headline DVC metrics)."""
-    long = tables.per_dataset(variant_metrics)
-    transfer = tables.transfer_table(transfer_metrics)
-    abl_rows = []
-    for v in ablation:
-        rows = long[(long.variant == v) & long.metric.isin(["AP", "PCKh"])]
-        rows = rows[~((rows.dataset == "mpii") & (rows.metric == "AP"))]
-        abl_rows.append({"variant": v, **{d: rows[rows.dataset == d].value.mean()
-                                          for d in skeletons.SOURCES}, "mean": rows.value.mean()})
-    ablation_df = pd.DataFrame(abl_rows).set_index("variant") if abl_rows else pd.DataFrame()
-    wall = sum(h["seconds"] for hist in histories.values() for h in hist)
-    wall += sum(m.get("seconds", 0.0) for vm in variant_metrics.values() for m in vm.values())
-    wall += sum(m.get("train_seconds", 0.0) for tm in transfer_metrics.values() for m in tm.values())
-    split_df = pd.DataFrame(split_summary).T
+def build_report(inputs: dict[str, Any], variants: dict[str, dict]) -> tuple:
+    """(page, per-dataset CSV, transfer CSV, DVC metrics, timings, neighbour CSV, *paper-table CSVs).
+
+    ``inputs`` is the nested form of the node's inputs (see ``pipeline.report_inputs``).
+    """
+    params = inputs["params"]
+    metrics = dict(inputs.get("metrics", {}))
+    variants = dict(variants)
+    for name, point in (inputs.get("grid") or {}).items():  # grid points join as variants
+        key = f"grid:{name}"
+        variants[key] = {"description": f"grid point {name}", "kind": "grid",
+                         "grid": {k: point[k] for k in ("table", "param", "value")}}
+        metrics[key] = point["metrics"]
+    transfer = inputs.get("transfer_metrics", {})
     prov = provenance.provenance(params["report"]["profile"], params,
-                                 {"variants": variant_metrics, "split": split_summary})
-    page = html.render(
-        prov=prov,
-        profile_note=params["report"]["note"],
-        wall_time=f"{wall / 60:.1f} min (sum of measured stage times)",
-        results_table=tables.wide(long),
-        ablation_table=ablation_df,
-        transfer_table=tables.wide(transfer, rows=("target", "metric"), column="init"),
-        split_table=split_df,
-        curves=figures.to_data_uri(figures.training_curves(histories)),
-        files=["tables/per_dataset.csv", "tables/transfer.csv", "metrics.json",
-               *[f"metrics/{v}.json" for v in variant_metrics]],
-    )
-    headline = {v: {d: tables.headline(m, d) for d in m} for v, m in variant_metrics.items()}
-    headline["transfer"] = {f"{t}.{i}": tables.headline({t: m}, t)
-                            for t, by in transfer_metrics.items() for i, m in by.items()}
-    return page, long, transfer, headline
+                                 {"variants": metrics, "transfer": transfer,
+                                  "split": inputs["split_summary"]})
+    out = report.build(report.ReportInputs(
+        variants=variants, metrics=metrics, histories=inputs.get("histories", {}),
+        transfer_metrics=transfer, split_summary=inputs["split_summary"], params=params,
+        predictions=inputs.get("predictions", {}), val_sets=inputs.get("val_sets", {}),
+        prototypes=inputs.get("prototypes"),
+        transfer_prototypes={t: p for t, p in (inputs.get("transfer_prototypes") or {}).items() if p},
+    ), prov)
+    tables: list[pd.DataFrame] = [out.paper_tables[n] for n in sorted(out.paper_tables)]
+    return (out.html, out.per_dataset, out.transfer, out.metrics, out.timings, out.neighbours, *tables)

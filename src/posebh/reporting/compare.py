@@ -1,0 +1,168 @@
+"""Paper | this run | Δ for each paper table, driven by ``run_mapping.yaml`` (data, not branches)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from posebh.reporting.paper import PaperRow, PaperTable, load_tables
+
+RUN_MAPPING = Path(__file__).with_name("run_mapping.yaml")
+OK, NOT_RUN, PAPER_ONLY, NA = "ok", "not run", "paper only", "n/a"
+CELL_COLUMNS = ["table", "row", "column", "unit", "paper", "this_run", "delta", "source", "status"]
+
+Runs = dict[str, dict[str, dict]]  # kind ("variant" | "transfer") -> run name -> metrics
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One paper table beside this run: long cells, each paper row's run source, and the note."""
+
+    table: PaperTable
+    cells: pd.DataFrame  # CELL_COLUMNS, one row per (paper row, paper column)
+    sources: dict[str, str]  # paper row -> variant / init name, or PAPER_ONLY
+    decimals: dict[str, int]  # paper column -> display precision of this run's value
+    note: str
+
+
+@cache
+def load_mapping(path: Path = RUN_MAPPING) -> dict[str, Any]:
+    """The run -> paper mapping (metrics, headline, tables keyed by number)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["tables"] = {int(k): v for k, v in raw["tables"].items()}
+    return raw
+
+
+def runs(variant_metrics: dict[str, dict], transfer_metrics: dict[str, dict]) -> Runs:
+    """This run's results by kind; transfer results re-keyed init -> target -> metrics."""
+    by_init: dict[str, dict] = {}
+    for target, inits in transfer_metrics.items():
+        for init, metrics in inits.items():
+            by_init.setdefault(init, {})[target] = metrics
+    return {"variant": dict(variant_metrics), "transfer": by_init}
+
+
+def metric_value(name: str, run: dict, mapping: dict | None = None) -> float | None:
+    """A named metric of one run on the paper's scale; None where the run lacks it.
+
+    COCOeval's -1 (no object in an area range) counts as missing.
+    """
+    spec = (mapping or load_mapping())["metrics"][name]
+    if "mean_of" in spec:
+        parts = [metric_value(n, run, mapping) for n in spec["mean_of"]]
+        return None if any(p is None for p in parts) else sum(parts) / len(parts)
+    node: Any = run
+    for key in spec["path"]:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    if isinstance(node, bool) or not isinstance(node, (int, float)) or node == -1 or math.isnan(node):
+        return None
+    return float(node) * spec.get("scale", 1)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Grid values equal up to float noise (scalars or [beta, gamma] lists)."""
+    a_list, b_list = (list(x) if isinstance(x, (list, tuple)) else [x] for x in (a, b))
+    return len(a_list) == len(b_list) and all(
+        math.isclose(float(x), float(y), rel_tol=1e-6) for x, y in zip(a_list, b_list))
+
+
+def grid_spec(spec: dict) -> dict:
+    """A variant's grid point {table, param, value}: its ``grid`` key, or the spec itself if it has them."""
+    if isinstance(spec.get("grid"), dict):
+        return spec["grid"]
+    return spec if {"param", "value"} <= set(spec) else {}
+
+
+def grid_variant(table: int, row: PaperRow, variants: dict[str, dict], default_run: str) -> str | None:
+    """The variant that ran this grid row: the default row -> ``default_run``, else a ``grid`` match."""
+    if row.attrs.get("default"):
+        return default_run
+    for name, spec in variants.items():
+        grid = grid_spec(spec)
+        if (int(grid.get("table", table)) == table and grid.get("param") == row.attrs.get("param")
+                and "value" in grid and _same(grid["value"], row.attrs.get("value"))):
+            return name
+    return None
+
+
+def _grid_note(cells: pd.DataFrame, table: PaperTable) -> str:
+    ran = cells[cells.status == OK].row.unique().tolist()
+    missing = cells[cells.status == NOT_RUN].row.unique().tolist()
+    if not missing:
+        return "Full grid run."
+    done = ", ".join(ran) if ran else "none"
+    return (f"Grid reduced in this profile: {len(ran)} of {len(table.rows)} values run ({done}); "
+            f"not run: {', '.join(missing)}.")
+
+
+def compare_table(number: int, results: Runs, variants: dict[str, dict], differs: str,
+                  mapping: dict | None = None) -> Comparison:
+    """Paper | this run | Δ for paper table ``number``."""
+    mapping = mapping or load_mapping()
+    table = load_tables()[number]
+    spec = mapping["tables"][number]
+    kind_runs = results.get(spec["runs"], {})
+    columns: dict[str, str] = spec.get("columns", {})
+    records, sources = [], {}
+    for row in table.rows:
+        name = (grid_variant(number, row, variants, spec["default_run"]) if spec.get("grid")
+                else spec.get("rows", {}).get(row.row))
+        sources[row.row] = name or (NOT_RUN if spec.get("grid") else PAPER_ONLY)
+        for col in table.columns:
+            paper_value, run_value = row.values[col.column], None
+            if name is None:
+                status = NOT_RUN if spec.get("grid") else PAPER_ONLY
+            elif "na" in spec or col.column not in columns:
+                status = NA
+            elif not kind_runs.get(name):  # absent (or an empty metrics dict)
+                status = NOT_RUN
+            else:
+                run_value = metric_value(columns[col.column], kind_runs[name], mapping)
+                status = OK if run_value is not None else NA
+            delta = (run_value - paper_value) if run_value is not None and paper_value is not None else None
+            records.append({"table": number, "row": row.row, "column": col.column, "unit": col.unit,
+                            "paper": paper_value, "this_run": _round(run_value), "delta": _round(delta),
+                            "source": sources[row.row], "status": status})
+    cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
+    parts = [spec.get("note", "").strip()]
+    if "na" in spec:
+        parts.append(f"This run: n/a — {spec['na']}.")
+    if spec.get("grid"):
+        parts.append(_grid_note(cells, table))
+    if "na_note" in spec and (cells.status == NA).any():
+        parts.append(spec["na_note"].strip())
+    if "na" not in spec and differs:
+        parts.append(f"This run: {differs.strip().rstrip('.')}.")
+    decimals = {c.column: mapping["metrics"].get(columns.get(c.column, ""), {}).get("decimals", c.decimals)
+                for c in table.columns}
+    return Comparison(table=table, cells=cells, sources=sources, decimals=decimals,
+                      note=" ".join(p for p in parts if p))
+
+
+def compare_all(results: Runs, variants: dict[str, dict], differs: str) -> dict[int, Comparison]:
+    """Every transcribed paper table, in order."""
+    return {n: compare_table(n, results, variants, differs) for n in load_tables()}
+
+
+def headline(results: Runs, a: str = "baseline", b: str = "posebh") -> pd.DataFrame:
+    """Variant ``b`` vs ``a`` on the headline metrics of ``run_mapping.yaml`` (Δ = b - a)."""
+    mapping = load_mapping()
+    rows = []
+    for label, metric in mapping["headline"].items():
+        va, vb = (metric_value(metric, results["variant"][v], mapping) if v in results["variant"]
+                  else None for v in (a, b))
+        rows.append({"metric": label, a: _round(va), b: _round(vb),
+                     "Δ": _round(vb - va) if va is not None and vb is not None else None})
+    return pd.DataFrame(rows, columns=["metric", a, b, "Δ"]).astype({a: float, b: float, "Δ": float})
+
+
+def _round(v: float | None, digits: int = 4) -> float | None:
+    return None if v is None else round(float(v), digits)

@@ -1,0 +1,145 @@
+"""Assemble the report from the pipeline's outputs: tables, figures, page, CSVs and DVC metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from posebh import skeletons
+from posebh.reporting import compare, figures, html, overlays, tables, timings, tsne
+
+OVERLAY_MODELS: tuple[str, ...] = ("baseline", "posebh")
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything the report reads (structures as the pipelines write them)."""
+
+    variants: dict[str, dict]  # name -> spec: description, optional ablation, optional grid
+    metrics: dict[str, dict]  # variant -> dataset -> metrics (AP as fractions, MPII PCKh in %)
+    histories: dict[str, list[dict]]  # variant -> per-epoch dicts (loss, seconds, ...)
+    transfer_metrics: dict[str, dict]  # target -> init -> metrics
+    split_summary: dict  # APT-36K split -> {videos, images, instances, species}
+    params: dict  # model, train, data, evaluation, transfer, report, method
+    predictions: dict[str, dict[str, list]] = field(default_factory=dict)  # variant -> dataset -> results
+    val_sets: dict[str, dict] = field(default_factory=dict)  # dataset -> COCO dict (info.image_root)
+    prototypes: dict | None = None  # {"bank": (J, M, F) array/tensor, "labels": [[dataset, name], ...]}
+    transfer_prototypes: dict[str, dict] = field(default_factory=dict)  # target -> same structure
+
+
+@dataclass(frozen=True)
+class ReportOutputs:
+    html: str
+    per_dataset: pd.DataFrame
+    transfer: pd.DataFrame
+    paper_tables: dict[int, pd.DataFrame]  # table number -> long "paper | this run | Δ" cells
+    neighbours: pd.DataFrame
+    metrics: dict  # reports/metrics.json (DVC metrics)
+    timings: dict  # reports/timings.json (varies run to run; not in the page)
+
+
+def _array(x: Any) -> np.ndarray:
+    """A numpy copy of a numpy array or a torch tensor (without importing torch)."""
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().float().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def _prototype_section(inputs: ReportInputs, cfg: dict) -> tuple[str, str | None, pd.DataFrame]:
+    """(note, t-SNE figure URI or None, neighbour table)."""
+    if not inputs.prototypes:
+        return ("No prototype bank in this run (the posebh variant did not run).", None,
+                pd.DataFrame(columns=tsne.NEIGHBOUR_COLUMNS))
+    banks = [(_array(inputs.prototypes["bank"]), inputs.prototypes["labels"])]
+    banks += [(_array(p["bank"]), p["labels"]) for _, p in sorted(inputs.transfer_prototypes.items())]
+    points, labels = tsne.combine(banks)
+    probes = [tuple(p) for p in cfg.get("probes", tsne.PROBES)]
+    neighbours = tsne.nearest_neighbours(points, labels, probes)
+    seed = int(cfg.get("seed", 0))
+    xy = tsne.embed(points, seed=seed, perplexity=float(cfg.get("perplexity", 30)),
+                    max_iter=int(cfg.get("max_iter", 1000)))
+    shape = _array(inputs.prototypes["bank"]).shape
+    extra = ", ".join(f"{t} ({len(p['labels'])} keypoints)"
+                      for t, p in sorted(inputs.transfer_prototypes.items()))
+    note = (f"{len(points)} prototypes: the posebh variant's bank (J = {shape[0]} keypoints × "
+            f"M = {shape[1]}, F = {shape[2]})"
+            + (f" plus the transfer prototypes of {extra}, learned with the embedding frozen"
+               if extra else "")
+            + f". scikit-learn t-SNE, cosine metric, PCA init, random_state {seed}.")
+    return note, figures.to_data_uri(tsne.tsne_figure(xy, labels, neighbours)), neighbours
+
+
+def _overlay_section(inputs: ReportInputs, cfg: dict) -> list[dict]:
+    n = int(cfg.get("images_per_dataset", 2))
+    min_score = float(cfg.get("min_keypoint_score", 0.3))
+    out = []
+    for dataset in skeletons.SOURCES:
+        if dataset not in inputs.val_sets:
+            continue
+        preds = {m: inputs.predictions.get(m, {}).get(dataset) if m in inputs.predictions else None
+                 for m in OVERLAY_MODELS}
+        fig = overlays.overlay_figure(dataset, inputs.val_sets[dataset], preds, n, min_score)
+        out.append({"dataset": dataset, "uri": figures.to_data_uri(fig)})
+    return out
+
+
+def _grid_text(grid: dict) -> str:
+    return f"Table {grid.get('table')}: {grid['param']} = {grid['value']}" if grid else ""
+
+
+def _variants_table(inputs: ReportInputs) -> pd.DataFrame:
+    rows = [{"variant": v, "description": spec.get("description", ""),
+             "ablation": "yes" if spec.get("ablation") else "",
+             "grid": _grid_text(compare.grid_spec(spec)),
+             "in this run": "yes" if v in inputs.metrics else "not run"}
+            for v, spec in inputs.variants.items()]
+    return pd.DataFrame(rows, columns=["variant", "description", "ablation", "grid", "in this run"])
+
+
+def _files(inputs: ReportInputs, numbers: list[int]) -> list[str]:
+    return (["metrics.json", "timings.json"]
+            + [f"tables/paper_table_{n:02d}.csv" for n in numbers]
+            + ["tables/per_dataset.csv", "tables/transfer.csv", "tables/prototype_neighbours.csv"]
+            + [f"metrics/{v}.json" for v in inputs.metrics]
+            + [f"metrics/transfer_{t}.json" for t in inputs.transfer_metrics]
+            + [f"../data/08_reporting/{v}_history.json" for v in inputs.histories])
+
+
+def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
+    """The whole report; byte-identical for identical inputs and provenance."""
+    cfg = inputs.params.get("report", {})
+    results = compare.runs(inputs.metrics, inputs.transfer_metrics)
+    comparisons = compare.compare_all(results, inputs.variants, cfg.get("differs", ""))
+    long = tables.per_dataset(inputs.metrics)
+    transfer = tables.transfer_table(inputs.transfer_metrics)
+    tsne_note, tsne_uri, neighbours = _prototype_section(inputs, cfg.get("tsne", {}))
+    ov_cfg = cfg.get("overlays", {})
+    grid = {v for v, s in inputs.variants.items() if compare.grid_spec(s)}
+    page = html.render(
+        prov=provenance,
+        profile_note=cfg.get("note", ""),
+        headline_table=html.table_html(compare.headline(results), index=False),
+        paper_tables=[html.comparison_view(c) for c in comparisons.values()],
+        variants_table=html.table_html(_variants_table(inputs), text=True, index=False),
+        results_table=tables.wide(long),
+        transfer_table=tables.wide(transfer, rows=("target", "metric"), column="init"),
+        tsne_note=tsne_note,
+        tsne_figure=tsne_uri,
+        neighbours_table=html.table_html(neighbours, precision=3, text=True, index=False),
+        overlay_note=(f"Predicted skeletons (no ground truth drawn) of {' vs '.join(OVERLAY_MODELS)} on the "
+                      f"first {ov_cfg.get('images_per_dataset', 2)} validation images (by id) of each "
+                      f"source dataset; keypoints with score ≥ {ov_cfg.get('min_keypoint_score', 0.3)}."),
+        overlays=_overlay_section(inputs, ov_cfg),
+        curves=(figures.to_data_uri(figures.training_curves(inputs.histories, faint=grid))
+                if inputs.histories else None),
+        split_table=pd.DataFrame(inputs.split_summary).T,
+        files=_files(inputs, list(comparisons)),
+    )
+    return ReportOutputs(
+        html=page, per_dataset=long, transfer=transfer,
+        paper_tables={n: c.cells for n, c in comparisons.items()}, neighbours=neighbours,
+        metrics=tables.headline_metrics(inputs.metrics, inputs.transfer_metrics),
+        timings=timings.timings(inputs.histories, inputs.metrics, inputs.transfer_metrics))
