@@ -81,9 +81,24 @@ def grid_spec(spec: dict) -> dict:
     return spec if {"param", "value"} <= set(spec) else {}
 
 
-def grid_variant(table: int, row: PaperRow, variants: dict[str, dict], default_run: str) -> str | None:
-    """The variant that ran this grid row: the default row -> ``default_run``, else a ``grid`` match."""
-    if row.attrs.get("default"):
+def method_grid_values(method: dict) -> dict[str, Any]:
+    """The grid parameters' values in a run's method config (Tables 6-8 symbols)."""
+    keys = {"F": "embed_dim", "alpha": "alpha", "delta": "delta", "zeta": "zeta"}
+    out = {p: method[k] for p, k in keys.items() if k in method}
+    if "beta" in method and "gamma" in method:
+        out["beta_gamma"] = [method["beta"], method["gamma"]]
+    return out
+
+
+def grid_variant(table: int, row: PaperRow, variants: dict[str, dict], default_run: str,
+                 run_values: dict[str, Any] | None = None) -> str | None:
+    """The variant that ran this grid row: ``default_run`` on the row of the run's own method
+    value (the paper's bold default when ``run_values`` is not given), else a ``grid`` match."""
+    param = row.attrs.get("param")
+    if run_values and param in run_values:
+        if _same(run_values[param], row.attrs.get("value")):
+            return default_run
+    elif row.attrs.get("default"):
         return default_run
     for name, spec in variants.items():
         grid = grid_spec(spec)
@@ -104,7 +119,7 @@ def _grid_note(cells: pd.DataFrame, table: PaperTable) -> str:
 
 
 def compare_table(number: int, results: Runs, variants: dict[str, dict], differs: str,
-                  mapping: dict | None = None) -> Comparison:
+                  mapping: dict | None = None, method: dict | None = None) -> Comparison:
     """Paper | this run | Δ for paper table ``number``."""
     mapping = mapping or load_mapping()
     table = load_tables()[number]
@@ -113,7 +128,8 @@ def compare_table(number: int, results: Runs, variants: dict[str, dict], differs
     columns: dict[str, str] = spec.get("columns", {})
     records, sources = [], {}
     for row in table.rows:
-        name = (grid_variant(number, row, variants, spec["default_run"]) if spec.get("grid")
+        name = (grid_variant(number, row, variants, spec["default_run"],
+                             method_grid_values(method or {})) if spec.get("grid")
                 else spec.get("rows", {}).get(row.row))
         sources[row.row] = name or (NOT_RUN if spec.get("grid") else PAPER_ONLY)
         for col in table.columns:
@@ -147,9 +163,10 @@ def compare_table(number: int, results: Runs, variants: dict[str, dict], differs
                       note=" ".join(p for p in parts if p))
 
 
-def compare_all(results: Runs, variants: dict[str, dict], differs: str) -> dict[int, Comparison]:
+def compare_all(results: Runs, variants: dict[str, dict], differs: str,
+                method: dict | None = None) -> dict[int, Comparison]:
     """Every transcribed paper table, in order."""
-    return {n: compare_table(n, results, variants, differs) for n in load_tables()}
+    return {n: compare_table(n, results, variants, differs, method=method) for n in load_tables()}
 
 
 def headline(results: Runs, a: str = "baseline", b: str = "posebh") -> pd.DataFrame:

@@ -112,7 +112,8 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
     """The whole report; byte-identical for identical inputs and provenance."""
     cfg = inputs.params.get("report", {})
     results = compare.runs(inputs.metrics, inputs.transfer_metrics)
-    comparisons = compare.compare_all(results, inputs.variants, cfg.get("differs", ""))
+    comparisons = compare.compare_all(results, inputs.variants, cfg.get("differs", ""),
+                                      method=inputs.params.get("method"))
     long = tables.per_dataset(inputs.metrics)
     transfer = tables.transfer_table(inputs.transfer_metrics)
     tsne_note, tsne_uri, neighbours = _prototype_section(inputs, cfg.get("tsne", {}))
