@@ -35,11 +35,13 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not e2e"
 
-# Evaluator speed/parity benchmark (posebh path, xtcocotools, pycocotools, faster-coco-eval) on a
-# synthetic 50k-instance COCO keypoint set; writes bench/eval.json.
+# Benchmarks (results under reports/bench/): evaluator speed/parity (posebh path, xtcocotools,
+# pycocotools, faster-coco-eval) on a synthetic 50k-instance COCO keypoint set, and PoseBH's
+# train-step time per phase and deployed FLOPs/latency against the baseline.
 bench: $(STAMP)
 	$(PIP) -e '.[bench]'
-	$(PY) -m posebh.commands bench --out bench/eval.json
+	$(PY) -m posebh.commands bench --out reports/bench/eval.json
+	$(PY) -m posebh.commands bench-method --out reports/bench/method.json
 
 clean:
 	rm -rf data/0* reports/index.html reports/tables reports/metrics reports/metrics.json

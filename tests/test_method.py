@@ -391,3 +391,31 @@ def test_what_each_phase_trains(runs):
     assert not any(k.startswith("loss_") for k in hist[0]) and "neg" not in hist[0]
     assert {"loss_coco", "loss_aic", "neg", "css", "ppc", "ppd", "phm"} <= set(hist[2])
     assert all(math.isfinite(v) for h in hist for v in h.values())
+
+
+def test_grouped_sinkhorn_equals_one_sinkhorn_per_class():
+    from posebh.method.sinkhorn import sinkhorn_grouped
+
+    g = torch.Generator().manual_seed(0)
+    logits = torch.rand(30, 3, generator=g) * 2 - 1
+    groups = torch.tensor([2, 0, 5] * 10)
+    q = sinkhorn_grouped(logits, groups, kappa=0.05, iters=3)
+    for c in (0, 2, 5):
+        idx = groups == c
+        assert torch.allclose(q[idx], sinkhorn(logits[idx], kappa=0.05, iters=3), atol=1e-6)
+
+
+def test_vectorised_momentum_update_equals_the_per_class_update():
+    g = torch.Generator().manual_seed(1)
+    a, b = PrototypeBank(10, 3, 4), PrototypeBank(10, 3, 4)
+    b.prototypes.copy_(a.prototypes)
+    emb = torch.nn.functional.normalize(torch.randn(12, 4, generator=g), dim=-1)
+    cls = torch.tensor([0, 1, 1, 3, 3, 3, 0, 1, 3, 3, 0, 0])
+    t = torch.randint(0, 3, (12,), generator=g)
+    w = torch.rand(12, generator=g)
+    a.momentum_update_classes(4, cls, t, w, emb, momentum=0.9)
+    for k in (0, 1, 3):
+        idx = cls == k
+        assign = torch.nn.functional.one_hot(t[idx], 3).float() * w[idx, None]
+        b.momentum_update(4 + k, assign, emb[idx], momentum=0.9)
+    assert torch.allclose(a.prototypes, b.prototypes, atol=1e-6)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from collections.abc import Callable
 
 from posebh import skeletons
@@ -52,10 +53,8 @@ def _add_split_apt36k(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_split_apt36k(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from posebh.data.splits import SplitError, split_apt36k, summary
-    from posebh.datasets.files import atomic_write
+    from posebh.io import atomic_write
 
     try:
         raw = json.loads(Path(args.raw).read_text())
@@ -84,15 +83,13 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instances", type=int, default=50000, help="GT persons in the synthetic set")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per engine (median reported)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic set")
-    p.add_argument("--out", default="bench/eval.json", help="result JSON (written atomically)")
+    p.add_argument("--out", default="reports/bench/eval.json", help="result JSON (written atomically)")
     p.set_defaults(func=_cmd_bench)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from posebh.datasets.files import atomic_write
     from posebh.evaluation.bench import format_bench, run_bench
+    from posebh.io import atomic_write
 
     if args.instances < 1 or args.repeats < 1:
         print("error: --instances and --repeats must be >= 1", file=sys.stderr)
@@ -104,10 +101,53 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_bench_method(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench-method",
+                       help="time PoseBH train steps per phase and deployed inference vs the baseline")
+    p.add_argument("--conf", default="conf", help="the Kedro conf folder (profiles base and paper)")
+    p.add_argument("--steps", type=int, default=5, help="timed steps per objective (median reported)")
+    p.add_argument("--batch-embedded", type=int, default=32, help="batch of the embedded default model")
+    p.add_argument("--batch-vitb", type=int, default=4, help="batch of the ViT-B 256x192 model (CPU: small)")
+    p.add_argument("--out", default="reports/bench/method.json", help="result JSON (written atomically)")
+    p.set_defaults(func=_cmd_bench_method)
+
+
+def _profile_blocks(conf: Path, profile: str) -> tuple[dict, dict]:
+    import yaml
+
+    model = yaml.safe_load((conf / profile / "parameters_train.yml").read_text())["model"]
+    method = yaml.safe_load((conf / profile / "parameters_method.yml").read_text())["method"]
+    return model, method
+
+
+def _cmd_bench_method(args: argparse.Namespace) -> int:
+    from posebh.io import atomic_write
+    from posebh.method.bench import run_method_bench
+
+    conf = Path(args.conf)
+    try:
+        (m_base, p_base), (m_paper, p_paper) = (_profile_blocks(conf, p) for p in ("base", "paper"))
+    except (OSError, KeyError, TypeError) as err:
+        print(f"error: {conf}: cannot read the model/method parameters ({err})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    res = run_method_bench({
+        "embedded_default": {"model": m_base, "method": p_base, "batch_size": args.batch_embedded},
+        "vit_b_256x192": {"model": m_paper, "method": p_paper, "batch_size": args.batch_vitb},
+    }, steps=args.steps)
+    atomic_write(Path(args.out), (json.dumps(res, indent=2) + "\n").encode())
+    for name, r in res["configs"].items():
+        print(name, "train-step ratio to baseline:", r["train"]["ratio_to_baseline_full_batch"])
+        print(name, "deployed FLOPs ratio", r["deploy"]["flops_ratio"], "latency ratio",
+              r["deploy"]["latency_ratio"])
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_evaluate,
     _add_split_apt36k,
     _add_bench,
+    _add_bench_method,
 )
 
 

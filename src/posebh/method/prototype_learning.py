@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from posebh.method.sinkhorn import sinkhorn
+from posebh.method.sinkhorn import sinkhorn_grouped
 from posebh.models.prototypes import PrototypeBank
 
 
@@ -51,12 +51,7 @@ def assign_prototypes(logits: torch.Tensor, cls: torch.Tensor, num_prototypes: i
     """
     m = num_prototypes
     own = logits.detach().view(logits.shape[0], -1, m)[torch.arange(len(cls)), cls]  # (N, M)
-    t = torch.zeros_like(cls)
-    w = torch.zeros(len(cls), dtype=logits.dtype, device=logits.device)
-    for k in torch.unique(cls).tolist():
-        idx = (cls == k).nonzero(as_tuple=True)[0]
-        q = sinkhorn(own[idx], kappa=kappa, iters=iters)  # (N_k, M)
-        w[idx], t[idx] = q.max(dim=1)
+    w, t = sinkhorn_grouped(own, cls, kappa=kappa, iters=iters).max(dim=1)
     return t, w
 
 
@@ -87,9 +82,5 @@ def prototype_loss(protos: torch.Tensor, pixels: PixelSamples, kappa: float, ite
     logits = similarity(pixels.emb, protos, mode)  # (N, K_d * M)
     t, w = assign_prototypes(logits, pixels.cls, m, kappa, iters)
     if bank is not None and momentum is not None:
-        emb = pixels.emb.detach()
-        for k in torch.unique(pixels.cls).tolist():
-            idx = pixels.cls == k
-            assign = F.one_hot(t[idx], m).to(w.dtype) * w[idx, None]  # (N_k, M) = w_mn
-            bank.momentum_update(offset + k, assign, emb[idx], momentum)
+        bank.momentum_update_classes(offset, pixels.cls, t, w, pixels.emb.detach(), momentum)
     return ppc_ppd(logits, pixels.cls * m + t, pixels.conf)

@@ -22,3 +22,23 @@ def sinkhorn(logits: torch.Tensor, kappa: float = 0.05, iters: int = 3) -> torch
         q /= q.sum(dim=0, keepdim=True)  # samples: mass 1/N
         q /= n
     return (q * n).T.to(logits.dtype)  # (N, M), rows sum to 1
+
+
+@torch.no_grad()
+def sinkhorn_grouped(logits: torch.Tensor, groups: torch.Tensor, kappa: float = 0.05,
+                     iters: int = 3) -> torch.Tensor:
+    """``sinkhorn`` run independently on every group of rows, all groups at once.
+
+    logits: (N, M); groups: (N,) group id of each sample (a keypoint class). Equal to calling
+    ``sinkhorn(logits[groups == g])`` for each g; one pass instead of a Python loop per class.
+    """
+    n, m = logits.shape
+    _, g = torch.unique(groups, return_inverse=True)  # dense ids 0..G-1
+    count = torch.bincount(g).double()  # (G,) samples per group
+    q = torch.exp((logits.double() - logits.max()) / kappa)  # (N, M)
+    q /= torch.zeros(len(count), dtype=q.dtype, device=q.device).index_add_(0, g, q.sum(1))[g, None]
+    for _ in range(iters):
+        per_proto = torch.zeros(len(count), m, dtype=q.dtype, device=q.device).index_add_(0, g, q)
+        q /= per_proto[g] * m  # each group's prototypes: equal mass 1/M
+        q /= q.sum(dim=1, keepdim=True) * count[g, None]  # each sample: mass 1/N_g
+    return (q * count[g, None]).to(logits.dtype)

@@ -54,3 +54,22 @@ class PrototypeBank(nn.Module):
         mean = assign.T.to(emb.dtype) @ emb / max(emb.shape[0], 1)  # (M, F)
         new = momentum * self.prototypes[keypoint] + (1.0 - momentum) * mean.to(self.prototypes.dtype)
         self.prototypes[keypoint] = F.normalize(new, dim=-1)
+
+    @torch.no_grad()
+    def momentum_update_classes(self, offset: int, cls: torch.Tensor, assigned: torch.Tensor,
+                                weight: torch.Tensor, emb: torch.Tensor, momentum: float) -> None:
+        """Eq. 4 for every keypoint class present at once (= ``momentum_update`` per class).
+
+        cls: (N,) local class; assigned: (N,) prototype index; weight: (N,) w of that prototype;
+        emb: (N, F). Rows ``offset + cls`` of the bank are updated.
+        """
+        m, f = self.prototypes.shape[1:]
+        k = int(cls.max()) + 1
+        sums = torch.zeros(k * m, f, dtype=emb.dtype, device=emb.device)
+        sums.index_add_(0, cls * m + assigned, weight[:, None].to(emb.dtype) * emb)  # (K*M, F)
+        count = torch.bincount(cls, minlength=k).to(emb.dtype)  # N_k
+        present = (count > 0).nonzero(as_tuple=True)[0]
+        mean = (sums.view(k, m, f) / count.clamp_min(1)[:, None, None])[present]  # (P, M, F)
+        rows = offset + present
+        new = momentum * self.prototypes[rows] + (1.0 - momentum) * mean.to(self.prototypes.dtype)
+        self.prototypes[rows] = F.normalize(new, dim=-1)

@@ -39,6 +39,7 @@ class TrainConfig:
     num_threads: int = 0  # 0 = leave torch's default
     num_workers: int = 0
     resume: str | None = None  # file: save after every epoch, resume from it when present
+    steps_per_epoch: int | None = None  # cap: an "epoch" is this many batches of its permutation
     freeze_bn_stats: bool = False  # BN in eval mode (a step then ignores how the batch is split)
 
     @classmethod
@@ -182,9 +183,13 @@ def train_multihead(
             ddp = distributed.wrap(step, device)
         trainable = now
         t0, sums, count = time.perf_counter(), {}, 0
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or rank > 0,
+        total = min(len(loader), cfg.steps_per_epoch or len(loader))
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", total=total,
+                   disable=not progress or rank > 0,
                    leave=False, mininterval=5.0)
         for batch in bar:
+            if cfg.steps_per_epoch is not None and count >= cfg.steps_per_epoch:
+                break
             lr = schedule.apply(optimizer, epoch, iteration)
             batch = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
                      for k, v in batch.items()}

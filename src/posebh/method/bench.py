@@ -1,0 +1,129 @@
+"""Speed benchmark of PoseBH training and deployment (``posebh bench-method``, ``make bench``).
+
+* Train step: median wall time of ``steps`` optimiser steps (after ``warmup``) on fixed random
+  batches (no data loading), for the ViTPose++ baseline objective (every head on the whole batch,
+  as ViTPose++; and own rows only, the embedded default) and PoseBH's phases 1-3 on the same model.
+  Ratios are taken against the full-batch baseline, all measured in one run.
+* Deployment: FLOPs (``torch.utils.flop_counter``) and median latency of the deployed per-dataset
+  PoseBH model over the deployed baseline (alternating runs, so drift hits both equally).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+from posebh import skeletons
+from posebh.evaluation.flops import gflops
+from posebh.method.config import MethodConfig
+from posebh.method.objective import PoseBHObjective
+from posebh.models.checkpoint import build_model, from_checkpoint, to_checkpoint
+from posebh.models.deploy import deploy
+from posebh.models.multihead import ModelConfig
+from posebh.training.trainer import MultiHeadObjective
+
+
+def synthetic_batch(cfg: ModelConfig, batch_size: int, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Random images, datasets cycling over the sources, one Gaussian per labelled keypoint."""
+    g = torch.Generator().manual_seed(seed)
+    h, w = cfg.img_size
+    hh, ww = h // 4, w // 4
+    kmax = max(skeletons.get(d).num_keypoints for d in cfg.datasets)
+    didx = torch.arange(batch_size) % len(cfg.datasets)
+    target = torch.zeros(batch_size, kmax, hh, ww)
+    weight = torch.zeros(batch_size, kmax)
+    ys, xs = torch.meshgrid(torch.arange(hh, dtype=torch.float32),
+                            torch.arange(ww, dtype=torch.float32), indexing="ij")
+    for b in range(batch_size):
+        k = skeletons.get(cfg.datasets[int(didx[b])]).num_keypoints
+        cy = torch.randint(3, hh - 3, (k,), generator=g).float()
+        cx = torch.randint(3, ww - 3, (k,), generator=g).float()
+        target[b, :k] = torch.exp(-((ys - cy[:, None, None]) ** 2 + (xs - cx[:, None, None]) ** 2) / 8)
+        weight[b, :k] = 1
+    return {"image": torch.randn(batch_size, 3, h, w, generator=g), "target": target,
+            "target_weight": weight, "dataset_idx": didx}
+
+
+def _median_step(objective: Callable, model: torch.nn.Module, batch: dict, steps: int,
+                 warmup: int) -> float:
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+    times = []
+    for i in range(warmup + steps):
+        t0 = time.perf_counter()
+        loss = sum(objective(batch).values())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_train(model_cfg: dict, method_cfg: dict, batch_size: int, steps: int = 5,
+                warmup: int = 2) -> dict:
+    """Median train-step seconds of the baseline and of each PoseBH phase, and their ratios."""
+    torch.manual_seed(0)
+    model = build_model(model_cfg, method_cfg)
+    method = MethodConfig.from_dict(method_cfg)
+    batch = synthetic_batch(model.cfg, batch_size)
+    model.train()
+    out = {"baseline_full_batch": _median_step(MultiHeadObjective(model, True), model, batch,
+                                               steps, warmup),
+           "baseline_own_rows": _median_step(MultiHeadObjective(model, False), model, batch,
+                                             steps, warmup)}
+    objective = PoseBHObjective(model, method, epochs=100, heads_on_full_batch=True)
+    for epoch, name in ((0, "phase1"), (50, "phase2"), (90, "phase3")):
+        objective.start_epoch(epoch)  # phase 2 runs K-means here, outside the timed steps
+        out[name + ("_css" if objective.phase.css else "")] = _median_step(
+            objective, model, batch, steps, warmup)
+        model.train()
+    base = out["baseline_full_batch"]
+    return {"seconds": {k: round(v, 4) for k, v in out.items()},
+            "ratio_to_baseline_full_batch": {k: round(v / base, 3) for k, v in out.items()}}
+
+
+def bench_deploy(model_cfg: dict, method_cfg: dict, dataset: str = "coco", repeats: int = 20,
+                 batch_size: int = 1) -> dict:
+    """Deployed PoseBH vs deployed baseline (same weights layout): FLOPs and latency ratios."""
+    torch.manual_seed(0)
+    posebh = deploy(to_checkpoint(build_model(model_cfg, method_cfg)), dataset)
+    torch.manual_seed(0)
+    baseline = deploy(to_checkpoint(build_model(model_cfg, None)), dataset)
+    nets = {k: from_checkpoint(c).eval() for k, c in (("posebh", posebh), ("baseline", baseline))}
+    cfg = nets["baseline"].cfg
+    flops = {k: gflops(n, cfg.img_size, 0, head=dataset) for k, n in nets.items()}
+    x = torch.randn(batch_size, 3, *cfg.img_size)
+    idx = torch.zeros(batch_size, dtype=torch.long)
+    times: dict[str, list[float]] = {"posebh": [], "baseline": []}
+    with torch.no_grad():
+        for n in nets.values():
+            n(x, idx)  # warm-up
+        for _ in range(repeats):
+            for k, n in nets.items():
+                t0 = time.perf_counter()
+                n(x, idx)
+                times[k].append(time.perf_counter() - t0)
+    lat = {k: statistics.median(v) for k, v in times.items()}
+    return {"gflops": flops, "flops_ratio": flops["posebh"] / flops["baseline"],
+            "latency_s": {k: round(v, 5) for k, v in lat.items()},
+            "latency_ratio": round(lat["posebh"] / lat["baseline"], 3)}
+
+
+def run_method_bench(configs: dict[str, dict], steps: int = 5) -> dict:
+    """Every config: ``{model, method, batch_size}`` -> train-step and deployment results."""
+    res = {"date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+           "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                       "threads": torch.get_num_threads(), "torch": torch.__version__},
+           "configs": {}}
+    for name, c in configs.items():
+        res["configs"][name] = {
+            "batch_size": c["batch_size"],
+            "train": bench_train(c["model"], c["method"], c["batch_size"], steps),
+            "deploy": bench_deploy(c["model"], c["method"]),
+        }
+    return res
