@@ -96,3 +96,25 @@ def test_layer_decay_and_schedule():
     assert abs(s.lr(0, 0) - 1e-6) < 1e-15
     assert s.lr(0, 10) == 1e-3
     assert abs(s.lr(5, 100) - 1e-4) < 1e-12 and abs(s.lr(8, 100) - 1e-5) < 1e-15
+
+
+def test_merged_label_space_shares_identically_named_channels_and_one_pass_gives_every_view():
+    import torch
+
+    from posebh.models.merged import canonical_name, merged_label_space
+    from posebh.models.multihead import ModelConfig, MultiHeadPose
+
+    assert canonical_name("L_Eye") == "left_eye" and canonical_name("Root of tail") == "root_of_tail"
+    names, index = merged_label_space(("coco", "ap10k"))
+    assert index["coco"][names.index("left_eye")] == index["coco"][1]
+    assert index["ap10k"][0] == index["coco"][1]  # AP-10K L_Eye is COCO's left_eye channel
+    cfg = ModelConfig(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
+                      part_features=0, head_channels=8, datasets=("coco", "ap10k"),
+                      label_space="merged")
+    net = MultiHeadPose(cfg).eval()
+    assert list(net.heads) == ["coco", "ap10k"]
+    x = torch.randn(2, 3, 32, 32)
+    feats = net.backbone(x, torch.tensor([0, 1]))
+    once = net.heads.forward_all(feats)
+    for name in ("coco", "ap10k"):
+        assert torch.allclose(once[name], net.heads[name](feats))

@@ -294,3 +294,12 @@ def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
 
 def test_stable_hash_ignores_key_order():
     assert stable_hash({"a": 1, "b": 2}) == stable_hash({"b": 2, "a": 1})
+
+
+def test_headline_compares_posebh_with_the_finetune_control_when_it_ran():
+    control = {"coco": {**BASELINE["coco"], "AP": BASELINE["coco"]["AP"] + 0.015}}
+    metrics = {**make_metrics(), "baseline_ft": {**BASELINE, **control}}
+    table = compare.headline(compare.runs(metrics, {})).set_index("metric")
+    assert list(table.columns) == ["baseline", "baseline_ft", "posebh", "Δ", "Δ vs baseline_ft"]
+    assert table.loc["COCO AP", "Δ"] == pytest.approx(2.0)
+    assert table.loc["COCO AP", "Δ vs baseline_ft"] == pytest.approx(0.5)

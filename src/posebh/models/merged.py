@@ -68,6 +68,11 @@ class MergedHeads(nn.ModuleDict):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def forward_all(self, feats: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every dataset's channels from ONE pass of the shared head over the batch."""
+        out = self["_merged"](feats)  # (B, K_merged, h, w)
+        return {k: out[:, self[k].channels] for k in self}
+
 
 def merged_heads(datasets: tuple[str, ...], in_channels: int, channels: int) -> MergedHeads:
     names, index = merged_label_space(datasets)

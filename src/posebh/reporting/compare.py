@@ -169,16 +169,24 @@ def compare_all(results: Runs, variants: dict[str, dict], differs: str,
     return {n: compare_table(n, results, variants, differs, method=method) for n in load_tables()}
 
 
-def headline(results: Runs, a: str = "baseline", b: str = "posebh") -> pd.DataFrame:
-    """Variant ``b`` vs ``a`` on the headline metrics of ``run_mapping.yaml`` (Δ = b - a)."""
+def headline(results: Runs, a: str = "baseline", b: str = "posebh",
+             control: str = "baseline_ft") -> pd.DataFrame:
+    """Variant ``b`` vs ``a`` on the headline metrics of ``run_mapping.yaml`` (Δ = b - a), and vs
+    ``control`` (the baseline with the same extra fine-tuning, no PoseBH term) when it ran."""
     mapping = load_mapping()
+    names = [a, control, b] if control in results["variant"] else [a, b]
     rows = []
     for label, metric in mapping["headline"].items():
-        va, vb = (metric_value(metric, results["variant"][v], mapping) if v in results["variant"]
-                  else None for v in (a, b))
-        rows.append({"metric": label, a: _round(va), b: _round(vb),
-                     "Δ": _round(vb - va) if va is not None and vb is not None else None})
-    return pd.DataFrame(rows, columns=["metric", a, b, "Δ"]).astype({a: float, b: float, "Δ": float})
+        v = {n: (metric_value(metric, results["variant"][n], mapping) if n in results["variant"]
+                 else None) for n in names}
+        row = {"metric": label, **{n: _round(v[n]) for n in names},
+               "Δ": _round(v[b] - v[a]) if v[a] is not None and v[b] is not None else None}
+        if control in v:
+            ok = v[control] is not None and v[b] is not None
+            row[f"Δ vs {control}"] = _round(v[b] - v[control]) if ok else None
+        rows.append(row)
+    columns = ["metric", *names, "Δ"] + ([f"Δ vs {control}"] if control in names else [])
+    return pd.DataFrame(rows, columns=columns).astype({c: float for c in columns[1:]})
 
 
 def _round(v: float | None, digits: int = 4) -> float | None:

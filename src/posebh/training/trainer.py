@@ -92,7 +92,11 @@ class MultiHeadObjective:
         images, didx = batch["image"], batch["dataset_idx"]
         feats = self.model.backbone(images, didx)
         out = {}
+        if self.full_batch and hasattr(self.model.heads, "forward_all"):  # merged label space
+            out = self.model.heads.forward_all(feats)
         for d, (name, head) in enumerate(self.model.heads.items()):
+            if name in out:
+                continue
             if self.full_batch:
                 out[name] = head(feats)
             elif (didx == d).any():

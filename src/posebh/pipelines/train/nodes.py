@@ -19,6 +19,7 @@ from posebh.method.objective import PoseBHObjective
 from posebh.models.checkpoint import from_checkpoint, to_checkpoint
 from posebh.models.multihead import ModelConfig, MultiHeadPose
 from posebh.models.posebh_model import PoseBHModel
+from posebh.training import distributed
 from posebh.training.finetune import finetune_lr_steps, init_from_baseline
 from posebh.training.trainer import TrainConfig, select_device, train_multihead
 
@@ -56,7 +57,7 @@ def _fit(net: MultiHeadPose, train_sets: tuple[dict, ...], train_cfg: TrainConfi
     kmax = max(skeletons.get(d).num_keypoints for d in model_cfg.datasets)
     sets = [make_dataset(c, d, i, model_cfg, data, train=True, max_keypoints=kmax)
             for i, (d, c) in enumerate(zip(model_cfg.datasets, _select(model_cfg, train_sets)))]
-    device = select_device(train_cfg.device)
+    device = distributed.init_from_env() or select_device(train_cfg.device)  # torchrun: DDP
     live = _live(live_dir)
 
     def on_epoch(epoch: int, logs: dict) -> None:
