@@ -44,3 +44,16 @@ def test_bad_files_name_the_file(tmp_path):
 def test_atomic_write_creates_parents(tmp_path):
     atomic_write(tmp_path / "x/y/z.bin", b"abc")
     assert (tmp_path / "x/y/z.bin").read_bytes() == b"abc"
+
+
+def test_atomic_write_gives_the_usual_file_permissions(tmp_path):
+    import os
+
+    from posebh.io import atomic_write
+
+    umask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "x.json", b"{}")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o644
