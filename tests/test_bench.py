@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from posebh.bench.evaluators import ENGINE_ORDER, REFERENCE, run_bench, synthetic_keypoint_set
 from posebh.commands import main
-from posebh.evaluation.bench import ENGINE_ORDER, REFERENCE, run_bench, synthetic_keypoint_set
 from posebh.evaluation.oks import STAT_NAMES
 
 

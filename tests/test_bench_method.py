@@ -2,8 +2,8 @@
 
 import json
 
+from posebh.bench.method import bench_deploy, bench_train, synthetic_batch
 from posebh.commands import main
-from posebh.method.bench import bench_deploy, bench_train, synthetic_batch
 from posebh.models.multihead import ModelConfig
 
 TINY = dict(img_size=[32, 32], embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0, part_features=4,

@@ -5,7 +5,13 @@ import pytest
 import torch
 from kedro.io import DatasetError
 
-from posebh.datasets.files import CSVFile, JSONFile, TextFile, TorchCheckpoint, atomic_write
+from posebh.pipelines.atomic_datasets import (
+    CSVFile,
+    JSONFile,
+    TextFile,
+    TorchCheckpoint,
+    atomic_write,
+)
 
 
 def test_round_trips(tmp_path):

@@ -7,10 +7,10 @@ import torch
 
 from posebh.evaluation.flops import gflops
 from posebh.method.config import MethodConfig
-from posebh.models.checkpoint import from_checkpoint, to_checkpoint
-from posebh.models.deploy import deploy, deploy_all
+from posebh.method.posebh_model import PoseBHModel
 from posebh.models.multihead import ModelConfig, MultiHeadPose
-from posebh.models.posebh_model import PoseBHModel
+from posebh.zoo.checkpoint import from_checkpoint, to_checkpoint
+from posebh.zoo.deploy import deploy, deploy_all
 
 TINY = dict(img_size=(64, 48), embed_dim=16, depth=2, num_heads=2, mlp_ratio=2.0,
             part_features=4, head_channels=8, datasets=("coco", "aic", "mpii"))

@@ -22,9 +22,10 @@ import torch.multiprocessing as mp
 
 from posebh.method.config import MethodConfig
 from posebh.method.objective import PoseBHObjective
+from posebh.method.posebh_model import PoseBHModel
 from posebh.models.multihead import ModelConfig, MultiHeadPose
-from posebh.models.posebh_model import PoseBHModel
 from posebh.training import distributed
+from posebh.training.objective import MultiHeadObjective
 from posebh.training.optim import OptimConfig
 from posebh.training.trainer import TrainConfig, train_multihead
 
@@ -69,11 +70,12 @@ def _run(kind: str, batch_size: int) -> tuple[list[dict], dict[str, torch.Tensor
     cfg = TrainConfig(epochs=1, batch_size=batch_size, freeze_bn_stats=True, num_threads=1,
                       optim=OptimConfig(lr=3e-3, warmup_iters=1, lr_steps=()))
     if kind == "baseline":
-        model, objective = MultiHeadPose(ModelConfig(**TINY)), None
+        model = MultiHeadPose(ModelConfig(**TINY))
+        objective = MultiHeadObjective(model, cfg.heads_on_full_batch)
         data = [Spots(0, 17), Spots(1, 14)]
     else:
         model = PoseBHModel(ModelConfig(**TINY), MethodConfig(**METHOD))
-        objective = PoseBHObjective(model, model.method, epochs=10)  # epoch 0 = phase 1
+        objective = PoseBHObjective(model, model.method, 10, True)  # epoch 0 = phase 1
         data = [Spots(0, 17, n=24)]  # one dataset: equal pixel counts on every rank
     threads = torch.get_num_threads()
     try:

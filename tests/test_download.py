@@ -279,7 +279,7 @@ def test_bad_manifest_is_a_one_line_error(tmp_path):
 def test_download_pipeline_is_a_no_op_in_the_embedded_profile(monkeypatch):
     import requests
 
-    from posebh.pipelines.data.nodes import fetch_raw
+    from posebh.pipelines.download.nodes import fetch_raw
 
     def no_network(*args, **kwargs):
         raise AssertionError("network access in the synthetic profile")

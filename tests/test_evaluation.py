@@ -386,7 +386,7 @@ def test_real_samples_perfect(dataset: str, rel: str) -> None:
 def test_faster_coco_eval_engine_matches_xtcocotools() -> None:
     """The optional fast engine gives the reference numbers on ordinary predictions."""
     pytest.importorskip("faster_coco_eval")
-    from posebh.evaluation.bench import synthetic_keypoint_set
+    from posebh.bench.evaluators import synthetic_keypoint_set
 
     gt, results = synthetic_keypoint_set(300, seed=1)
     ref = evaluate_oks(gt, results, "coco", engine="xtcocotools")

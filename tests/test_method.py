@@ -14,12 +14,17 @@ from posebh.method.css import peaks, reliable_joints, reliable_targets, render_g
 from posebh.method.negatives import cluster_prototypes, negatives_loss
 from posebh.method.objective import PoseBHObjective
 from posebh.method.phases import apply_phase, boundaries, phase_at
-from posebh.method.prototype_learning import (PixelSamples, assign_prototypes, foreground_pixels,
-                                              ppc_ppd, prototype_loss, similarity)
+from posebh.method.posebh_model import PoseBHModel
+from posebh.method.prototype_learning import (
+    PixelSamples,
+    assign_prototypes,
+    foreground_pixels,
+    ppc_ppd,
+    prototype_loss,
+)
+from posebh.method.prototypes import PrototypeBank
 from posebh.method.sinkhorn import sinkhorn
 from posebh.models.multihead import ModelConfig
-from posebh.models.posebh_model import PoseBHModel
-from posebh.models.prototypes import PrototypeBank
 from posebh.training.optim import OptimConfig, build_optimizer
 from posebh.training.trainer import TrainConfig, train_multihead
 
@@ -194,7 +199,7 @@ def test_prototype_loss_updates_the_offset_rows_of_the_bank():
 def test_objective_on_a_non_coco_batch_touches_only_that_datasets_bank_rows():
     model = _model()
     assert model.offsets == {"coco": 0, "aic": 17}
-    obj = PoseBHObjective(model, model.method, epochs=4)
+    obj = PoseBHObjective(model, model.method, 4, True)
     obj.start_epoch(0)  # phase 1: prototypes are updated
     before = model.bank.prototypes.clone()
     batch = _batch(Points(1, 14), 4)  # AIC only
@@ -342,7 +347,7 @@ def _train(epochs: int = 4) -> tuple[list[dict], list[dict]]:
     snaps = [{k: v.clone() for k, v in model.state_dict().items()}]
     cfg = TrainConfig(epochs=epochs, batch_size=4, num_threads=1,
                       optim=OptimConfig(lr=3e-3, warmup_iters=1, lr_steps=()))
-    obj = PoseBHObjective(model, model.method, epochs)
+    obj = PoseBHObjective(model, model.method, epochs, True)
     threads = torch.get_num_threads()
     try:
         hist = train_multihead(model, [Points(0, 17), Points(1, 14)], cfg, torch.device("cpu"),

@@ -3,9 +3,9 @@ import torch
 from posebh import skeletons
 from posebh.losses import joints_mse, multihead_mse
 from posebh.models.backbone import ExpertMlp
-from posebh.models.checkpoint import from_checkpoint, split_expert_backbone, to_checkpoint
 from posebh.models.multihead import ModelConfig, MultiHeadPose
 from posebh.training.optim import OptimConfig, StepSchedule, param_groups
+from posebh.zoo.checkpoint import from_checkpoint, split_expert_backbone, to_checkpoint
 
 TINY = dict(img_size=(64, 48), embed_dim=32, depth=2, num_heads=2, mlp_ratio=2.0,
             part_features=8, head_channels=16)

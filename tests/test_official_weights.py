@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from posebh import skeletons
-from posebh.models.checkpoint import from_checkpoint
-from posebh.models.official import OfficialWeightsError, convert_official, load_official
+from posebh.zoo.checkpoint import from_checkpoint
+from posebh.zoo.official import OfficialWeightsError, convert_official, load_official
 
 C, DEPTH, HID, PART, NH, CH, IMG = 16, 2, 32, 4, 2, 8, (32, 32)  # tiny ViT, head channels 8
 J = sum(skeletons.get(d).num_keypoints for d in skeletons.SOURCES)  # 214

@@ -9,6 +9,7 @@ from kedro.framework.startup import bootstrap_project
 from posebh.experiments import load_matrix, merged
 
 ROOT = Path(__file__).resolve().parents[1]
+MATRIX = ROOT / "pipelines" / "experiments.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -21,16 +22,19 @@ def test_every_pipeline_name_is_a_folder(pipelines):
     assert {"data", "train", "transfer", "ablation", "report"} <= set(pipelines)
 
 
-def test_train_has_one_namespace_per_variant(pipelines):
-    namespaces = {n.namespace for n in pipelines["train"].nodes}
-    assert namespaces == set(load_matrix())
+def test_train_and_finetune_have_one_namespace_per_variant(pipelines):
+    variants = load_matrix(MATRIX).variants
+    for kind, name in (("scratch", "train"), ("finetune", "finetune")):
+        namespaces = {n.namespace for n in pipelines[name].nodes}
+        assert namespaces == {v for v, spec in variants.items() if spec.kind == kind}
 
 
-def test_ablation_composes_the_flagged_variants(pipelines):
-    flagged = {v for v, spec in load_matrix().items() if spec.get("ablation")}
-    assert {n.namespace for n in pipelines["ablation"].nodes} == flagged
-    # the same Node objects as in `train`, so `__default__` has no duplicate outputs
-    assert set(pipelines["ablation"].nodes) <= set(pipelines["train"].nodes)
+def test_ablation_composes_the_variants_the_matrix_names(pipelines):
+    named = set(load_matrix(MATRIX).ablation.variants)
+    assert {n.namespace for n in pipelines["ablation"].nodes} == named
+    # the same Node objects as in `train`/`finetune`, so `__default__` has no duplicate outputs
+    assert set(pipelines["ablation"].nodes) <= set(pipelines["train"].nodes) | set(
+        pipelines["finetune"].nodes)
 
 
 def test_matrix_errors_name_the_file(tmp_path):

@@ -7,9 +7,12 @@ import subprocess
 import numpy as np
 import pytest
 from PIL import Image
+from test_reporting import (  # tests/ is on sys.path (pytest's rootdir-relative import)
+    PROV,
+    make_inputs,
+)
 
 from posebh.reporting import report
-from test_reporting import PROV, make_inputs  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser") if shutil.which(b)), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")

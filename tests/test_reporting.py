@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from posebh import skeletons
-from posebh.datasets.files import CSVFile
+from posebh.experiments import Ablation
+from posebh.pipelines.atomic_datasets import CSVFile
 from posebh.reporting import compare, html, report, tables, tsne
 from posebh.reporting.provenance import stable_hash
 
@@ -34,6 +35,7 @@ VARIANTS = {
     "grid_bg": {"description": "beta/gamma",
                 "grid": {"table": 7, "param": "beta_gamma", "value": [5.0e-7, 5.0e-8]}},
 }
+ABLATION = Ablation(("baseline", "proto", "posebh"), "baseline", "baseline_ft", "posebh")
 HAND = {"PCK@0.2": 0.9, "AUC@30px": 0.5, "EPE": 4.25, "train_seconds": 3.0}
 SMPL = {"AP": 0.3, "AR": 0.4, "PCK@0.2": 0.8, "train_seconds": 2.0}
 TRANSFER = {"interhand2d": {"scratch": {**HAND, "AUC@30px": 0.25}, "baseline": HAND},
@@ -82,6 +84,7 @@ def make_inputs(tmp_path, **overrides) -> report.ReportInputs:
     history = [{"epoch": 0, "loss": 0.01, "seconds": 60.0}, {"epoch": 1, "loss": 0.005, "seconds": 60.0}]
     fields = dict(
         variants=VARIANTS,
+        ablation=ABLATION,
         metrics={"baseline": BASELINE, "posebh": POSEBH, "grid_F32": GRID_F32,
                  "aic_only": {"aic": BASELINE["aic"]}},
         histories={"baseline": history, "posebh": history[:1], "grid_F32": history[:1]},
@@ -210,7 +213,7 @@ def test_headline_metrics_are_small_and_numeric(built):
     assert built.metrics["transfer"]["interhand2d.scratch"]["EPE"] == 4.25
     flat = [v for var in built.metrics.values() for d in var.values() for v in d.values()]
     assert all(isinstance(v, float) for v in flat)
-    headline = compare.headline(compare.runs(make_metrics(), {}))
+    headline = compare.headline(compare.runs(make_metrics(), {}), "baseline", "posebh", "baseline_ft")
     assert headline.set_index("metric").loc["COCO AP", "Δ"] == pytest.approx(2.0)
 
 
@@ -265,10 +268,12 @@ def test_number_formatting():
 
 
 def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
-    from posebh import experiments
+    from posebh.experiments import Matrix, Variant
     from posebh.pipelines.report import pipeline as report_pipeline
 
-    monkeypatch.setattr(experiments, "all_variants", lambda: VARIANTS, raising=False)
+    matrix = Matrix(variants={v: Variant(v, spec.get("kind", "scratch"), spec.get("description", ""))
+                              for v, spec in VARIANTS.items()}, grids={}, ablation=ABLATION)
+    monkeypatch.setattr(report_pipeline, "matrix", lambda: matrix)
     pipe = report_pipeline.create_pipeline()
     (node,) = pipe.nodes
     inputs = make_inputs(tmp_path)
@@ -299,7 +304,7 @@ def test_stable_hash_ignores_key_order():
 def test_headline_compares_posebh_with_the_finetune_control_when_it_ran():
     control = {"coco": {**BASELINE["coco"], "AP": BASELINE["coco"]["AP"] + 0.015}}
     metrics = {**make_metrics(), "baseline_ft": {**BASELINE, **control}}
-    table = compare.headline(compare.runs(metrics, {})).set_index("metric")
+    table = compare.headline(compare.runs(metrics, {}), "baseline", "posebh", "baseline_ft").set_index("metric")
     assert list(table.columns) == ["baseline", "baseline_ft", "posebh", "Δ", "Δ vs baseline_ft"]
     assert table.loc["COCO AP", "Δ"] == pytest.approx(2.0)
     assert table.loc["COCO AP", "Δ vs baseline_ft"] == pytest.approx(0.5)

@@ -18,6 +18,7 @@ SCRIPT = textwrap.dedent('''
     """Tiny multi-dataset training with a per-epoch resume file (written by tests/test_resume.py)."""
     import sys
     import time
+    from pathlib import Path
 
     import torch
 
@@ -25,8 +26,10 @@ SCRIPT = textwrap.dedent('''
     from posebh.method.config import MethodConfig
     from posebh.method.objective import PoseBHObjective
     from posebh.models.multihead import ModelConfig, MultiHeadPose
-    from posebh.models.posebh_model import PoseBHModel
+    from posebh.method.posebh_model import PoseBHModel
     from posebh.training.optim import OptimConfig
+    from posebh.training.objective import MultiHeadObjective
+    from posebh.training.resume import ResumeFile
     from posebh.training.trainer import TrainConfig, train_multihead
 
     TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
@@ -63,13 +66,15 @@ SCRIPT = textwrap.dedent('''
         torch.manual_seed(0)
         if mode == "posebh":
             model = PoseBHModel(ModelConfig(**TINY), MethodConfig(embed_dim=8, num_clusters=6))
-            objective = PoseBHObjective(model, model.method, epochs)
+            objective = PoseBHObjective(model, model.method, epochs, True)
         else:
-            model, objective = MultiHeadPose(ModelConfig(**TINY)), None
-        cfg = TrainConfig(epochs=epochs, batch_size=4, num_threads=1, resume=resume,
+            model = MultiHeadPose(ModelConfig(**TINY))
+            objective = MultiHeadObjective(model, True)
+        cfg = TrainConfig(epochs=epochs, batch_size=4, num_threads=1,
                           optim=OptimConfig(lr=3e-3, warmup_iters=3, lr_steps=(3,)))
         hist = train_multihead(model, [Points(0, 17), Points(1, 14)], cfg, torch.device("cpu"),
-                               progress=False, objective=objective,
+                               objective, progress=False,
+                               resume=ResumeFile(Path(resume), {"variant": mode}),
                                on_epoch=lambda epoch, log: time.sleep(sleep * (epoch >= sleep_from)))
         save_torch({"state_dict": model.state_dict(), "history": hist}, out)
 
@@ -84,7 +89,7 @@ def _epoch_done(resume: Path) -> int:
     """Last epoch recorded in the resume file (-1 while there is none)."""
     if not resume.exists():
         return -1
-    return int(torch.load(resume, map_location="cpu", weights_only=False)["epoch"])
+    return int(torch.load(resume, map_location="cpu", weights_only=True)["epoch"])
 
 
 @pytest.mark.parametrize("mode,kill_after", [("posebh", 2)])

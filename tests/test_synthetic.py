@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from posebh import skeletons
-from posebh.data import figures, render, synthetic
+from posebh.data import bodies, render, synthetic
 
 ALL = ("coco", "aic", "mpii", "ap10k", "apt36k", "coco_wholebody", "interhand2d", "pw3d")
 CANVAS = (160, 160)
@@ -94,18 +94,18 @@ def test_animal_categories_consistent(tmp_path):
     a = synthetic.render_split("ap10k", 4, seed=0, image_dir=tmp_path / "a")
     b = synthetic.render_split("apt36k", 2, seed=0, image_dir=tmp_path / "b")
     assert a["categories"] == b["categories"]
-    assert [c["name"] for c in a["categories"]] == list(figures.SPECIES_NAMES)
+    assert [c["name"] for c in a["categories"]] == list(bodies.SPECIES_NAMES)
     assert len(a["categories"]) >= 5
 
 
-def _fixed_human(rng: np.random.Generator) -> figures.Figure:
+def _fixed_human(rng: np.random.Generator) -> bodies.Figure:
     """An unoccluded figure with both arms held out sideways (forearms well clear of the body)."""
-    pose = figures.sample_human_pose(rng)
+    pose = bodies.sample_human_pose(rng)
     pose.update(lean=0.0, tilt=0.0)
     for side in ("left", "right"):
         pose[side].update(upper=90.0, fore=95.0, hand=95.0)
-    fig = figures.build_human(rng, pose)
-    return figures.place(fig, CANVAS, 0.8, 0.0, (0.0, 0.0))
+    fig = bodies.build_human(rng, pose)
+    return bodies.place(fig, CANVAS, 0.8, 0.0, (0.0, 0.0))
 
 
 def test_left_right_colour_cue():
@@ -127,7 +127,7 @@ def test_left_right_colour_cue():
 
 def test_cross_dataset_offsets():
     fig = _fixed_human(np.random.default_rng(1))
-    kp = figures.all_dataset_keypoints(fig)
+    kp = bodies.all_dataset_keypoints(fig)
     assert set(kp) == {"coco", "aic", "mpii", "coco_wholebody", "pw3d"}
     for name, arr in kp.items():
         assert arr.shape == (skeletons.get(name).num_keypoints, 2)
@@ -147,11 +147,11 @@ def test_cross_dataset_offsets():
     assert get("mpii", "pelvis")[1] < hips[1]
     # wholebody body block == coco
     np.testing.assert_allclose(kp["coco_wholebody"][:17], kp["coco"])
-    animal = figures.place(figures.build_animal(np.random.default_rng(2)), CANVAS, 0.7, 0, (0, 0))
-    ak = figures.all_dataset_keypoints(animal)
+    animal = bodies.place(bodies.build_animal(np.random.default_rng(2)), CANVAS, 0.7, 0, (0, 0))
+    ak = bodies.all_dataset_keypoints(animal)
     assert not np.allclose(ak["ap10k"], ak["apt36k"])
-    hand = figures.place(figures.build_hand(np.random.default_rng(3)), CANVAS, 0.8, 0, (0, 0))
-    assert figures.all_dataset_keypoints(hand)["interhand2d"].shape == (21, 2)
+    hand = bodies.place(bodies.build_hand(np.random.default_rng(3)), CANVAS, 0.8, 0, (0, 0))
+    assert bodies.all_dataset_keypoints(hand)["interhand2d"].shape == (21, 2)
 
 
 def test_render_videos(tmp_path):
@@ -165,11 +165,11 @@ def test_render_videos(tmp_path):
     for img, ann in zip(imgs, anns):
         parts = img["file_name"].split("\\")
         assert len(parts) == 4 and parts[0] == "apt36k" and "/" not in img["file_name"]
-        assert parts[1] in figures.SPECIES_NAMES and parts[2].startswith("clip_")
+        assert parts[1] in bodies.SPECIES_NAMES and parts[2].startswith("clip_")
         assert (tmp_path / parts[1] / parts[2] / parts[3]).is_file()
         assert ann["image_id"] == img["id"] and ann["video_id"] == img["video_id"]
         assert ann["is_crowd"] == 0 and "iscrowd" not in ann and "track_id" in ann
-        assert ann["category_id"] == figures.SPECIES_NAMES.index(parts[1]) + 1
+        assert ann["category_id"] == bodies.SPECIES_NAMES.index(parts[1]) + 1
         k = np.asarray(ann["keypoints"]).reshape(-1, 3)
         assert ann["num_keypoints"] == int((k[:, 2] > 0).sum())
     # frames in order within a clip

@@ -2,6 +2,7 @@ import torch
 
 from posebh.models.multihead import ModelConfig, MultiHeadPose
 from posebh.training.optim import OptimConfig
+from posebh.training.objective import MultiHeadObjective
 from posebh.training.trainer import TrainConfig, autocast, train_multihead
 
 TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
@@ -36,7 +37,8 @@ class Blobs(torch.utils.data.Dataset):
 def _run(cfg: TrainConfig):
     torch.manual_seed(0)
     model = MultiHeadPose(ModelConfig(**TINY))
-    hist = train_multihead(model, [Blobs(0, 17), Blobs(1, 14)], cfg, torch.device("cpu"), progress=False)
+    hist = train_multihead(model, [Blobs(0, 17), Blobs(1, 14)], cfg, torch.device("cpu"),
+                           MultiHeadObjective(model, cfg.heads_on_full_batch), progress=False)
     return model, hist
 
 

@@ -1,8 +1,9 @@
 """``python -m posebh`` runs the Kedro project (as the Kedro starter does)."""
 
+from pathlib import Path
+
 from kedro.framework.cli.utils import find_run_command
 from kedro.framework.project import configure_project
-from pathlib import Path
 
 
 def main() -> None:

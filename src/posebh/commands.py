@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from posebh import skeletons
 from posebh.evaluation.oks import ENGINES
@@ -88,7 +88,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from posebh.evaluation.bench import format_bench, run_bench
+    from posebh.bench.evaluators import format_bench, run_bench
     from posebh.io import atomic_write
 
     if args.instances < 1 or args.repeats < 1:
@@ -121,8 +121,8 @@ def _profile_blocks(conf: Path, profile: str) -> tuple[dict, dict]:
 
 
 def _cmd_bench_method(args: argparse.Namespace) -> int:
+    from posebh.bench.method import run_method_bench
     from posebh.io import atomic_write
-    from posebh.method.bench import run_method_bench
 
     conf = Path(args.conf)
     try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from posebh.data.figures import HEAD_RX, SPECIES, Figure
+from posebh.data.bodies import HEAD_RX, SPECIES, Figure
 
 Colour = tuple[int, int, int]
 

@@ -1,7 +1,7 @@
 """Deterministic rendered synthetic multi-skeleton benchmark (COCO-format annotations + PNGs).
 
 Every dataset's keypoints are read off one shared underlying figure model per domain
-(:mod:`posebh.data.figures`) with dataset-specific placement offsets, and each dataset is drawn in
+(:mod:`posebh.data.bodies`) with dataset-specific placement offsets, and each dataset is drawn in
 its own scene style (:mod:`posebh.data.render`). One annotated figure per image.
 
 Determinism: image ``i`` of ``(dataset, seed)`` draws from
@@ -22,8 +22,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from posebh import skeletons
-from posebh.data import figures, render
-from posebh.data.figures import Figure
+from posebh.data import bodies, render
+from posebh.data.bodies import Figure
 
 WHOLEBODY_PARTS: tuple[tuple[str, int, int], ...] = (  # field, start, count (skeleton order)
     ("keypoints", 0, 17), ("foot_kpts", 17, 6), ("face_kpts", 23, 68),
@@ -51,13 +51,13 @@ def categories(dataset: str) -> list[dict]:
     skel = [[a + 1, b + 1] for a, b in edges]
     if sk.domain == "animal":
         return [{"id": i + 1, "name": sp, "supercategory": "animal", "keypoints": names,
-                 "skeleton": skel} for i, sp in enumerate(figures.SPECIES_NAMES)]
+                 "skeleton": skel} for i, sp in enumerate(bodies.SPECIES_NAMES)]
     name = "hand" if sk.domain == "hand" else "person"
     return [{"id": 1, "name": name, "supercategory": name, "keypoints": names, "skeleton": skel}]
 
 
 def _category_id(fig: Figure) -> int:
-    return figures.SPECIES_NAMES.index(fig.species) + 1 if fig.domain == "animal" else 1
+    return bodies.SPECIES_NAMES.index(fig.species) + 1 if fig.domain == "animal" else 1
 
 
 def wholebody_keypoints(ann: dict) -> list[float]:
@@ -103,7 +103,7 @@ def _box(pts: np.ndarray, canvas: tuple[int, int], pad: float = 0.0) -> list[flo
 
 def _annotation(dataset: str, fig: Figure, mask: Image.Image, rect, canvas) -> dict:
     """COCO annotation fields (no ids) for ``fig`` as ``dataset`` annotates it."""
-    kps = figures.dataset_keypoints(fig, dataset)
+    kps = bodies.dataset_keypoints(fig, dataset)
     v = _visibility(kps, canvas, rect)
     bb = mask.getbbox()
     if bb is None:  # figure entirely off-canvas (not produced by the samplers; kept safe)
@@ -134,11 +134,11 @@ def _annotation(dataset: str, fig: Figure, mask: Image.Image, rect, canvas) -> d
 
 
 def _sample_figure(dataset: str, rng: np.random.Generator, canvas, style: dict) -> Figure:
-    fig = figures.build_figure(_domain(dataset), rng)
+    fig = bodies.build_figure(_domain(dataset), rng)
     fill = rng.uniform(*style["fill"])
     rot = rng.uniform(-style["rotation"], style["rotation"])
     shift = rng.uniform(-style["shift"], style["shift"], 2) * np.asarray(canvas)
-    return figures.place(fig, canvas, fill, rot, (shift[0], shift[1]))
+    return bodies.place(fig, canvas, fill, rot, (shift[0], shift[1]))
 
 
 def _compose(fig: Figure, col: dict, bg: Image.Image, canvas,
@@ -158,7 +158,7 @@ def _maybe_occluder(dataset: str, fig: Figure, rng: np.random.Generator, canvas)
     style = render.DOMAIN_STYLES[dataset]
     if rng.random() >= style["occlusion"]:
         return None
-    kps = figures.dataset_keypoints(fig, dataset)
+    kps = bodies.dataset_keypoints(fig, dataset)
     return render.sample_occluder(rng, kps, _visibility(kps, canvas, None) > 0, style["palette"])
 
 
@@ -206,7 +206,7 @@ def render_split(dataset: str, n_images: int, seed: int, image_dir: Path,
 
 def _clip_poses(rng: np.random.Generator, frames: int) -> list[dict]:
     """Smoothly evolving quadruped poses: a walking gait around a random base pose."""
-    base = figures.sample_animal_pose(rng)
+    base = bodies.sample_animal_pose(rng)
     omega = rng.uniform(0.35, 0.7)  # rad / frame
     phase = {"LF": 0.0, "RB": 0.0, "RF": np.pi, "LB": np.pi}  # trot
     amp = rng.uniform(8, 20)
@@ -236,10 +236,10 @@ def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir
     code = dataset_code(dataset)
     style = render.DOMAIN_STYLES[dataset]
     images, anns = [], []
-    start = int(np.random.default_rng([seed, code, 2]).integers(len(figures.SPECIES_NAMES)))
+    start = int(np.random.default_rng([seed, code, 2]).integers(len(bodies.SPECIES_NAMES)))
     for v in range(1, n_videos + 1):
         rng = np.random.default_rng([seed, code, 1, v])
-        species = figures.SPECIES_NAMES[(start + v - 1) % len(figures.SPECIES_NAMES)]
+        species = bodies.SPECIES_NAMES[(start + v - 1) % len(bodies.SPECIES_NAMES)]
         facing = int(rng.choice([-1, 1]))
         poses = _clip_poses(rng, frames)
         bg = render.background(style, rng, canvas)
@@ -247,7 +247,7 @@ def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir
         rot0, drot = rng.uniform(-style["rotation"], style["rotation"]), rng.uniform(-0.4, 0.4)
         shift0 = rng.uniform(-style["shift"], style["shift"], 2) * np.asarray(canvas)
         speed = facing * rng.uniform(0.3, 1.5) * W / 160.0  # px / frame along the facing direction
-        first = figures.place(figures.build_animal(rng, species, poses[0], facing), canvas, fill,
+        first = bodies.place(bodies.build_animal(rng, species, poses[0], facing), canvas, fill,
                               rot0, (shift0[0], shift0[1]))
         scale = first.scale
         col = render.figure_colours(first, rng)
@@ -256,9 +256,9 @@ def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir
         clip = f"clip_{v:04d}"
         (image_dir / species / clip).mkdir(parents=True, exist_ok=True)
         for f, pose in enumerate(poses):
-            fig = figures.build_animal(rng, species, pose, facing)
+            fig = bodies.build_animal(rng, species, pose, facing)
             rot = rot0 + drot * f
-            fig.A = scale * figures._rot(rot) @ np.diag([float(facing), 1.0])
+            fig.A = scale * bodies._rot(rot) @ np.diag([float(facing), 1.0])
             anchor = first.t + np.array([speed * f, 0.0])
             fig.t = anchor
             img, mask = _compose(fig, col, bg, canvas, occ)

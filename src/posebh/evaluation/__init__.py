@@ -2,9 +2,9 @@
 top-down rescoring + OKS-NMS, and input validation. See each module's docstring for the pinned
 conventions."""
 
+from posebh.evaluation.dataset_metrics import evaluate_dataset, format_table
 from posebh.evaluation.oks import STAT_NAMES, evaluate_oks, evaluate_wholebody, make_coco
 from posebh.evaluation.pck import auc, epe, pck_accuracy, pck_bbox, pck_normalized, pckh
-from posebh.evaluation.report_metrics import evaluate_dataset, format_table
 from posebh.evaluation.topdown_protocol import oks_nms, rescore, topdown_results
 from posebh.evaluation.validate import load_gt, load_results
 

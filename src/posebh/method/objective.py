@@ -13,8 +13,8 @@ from posebh.method.config import MethodConfig
 from posebh.method.css import reliable_joints, render_gaussians
 from posebh.method.negatives import cluster_prototypes, negatives_loss
 from posebh.method.phases import Phase, apply_phase, phase_at
+from posebh.method.posebh_model import PoseBHModel
 from posebh.method.prototype_learning import PixelSamples, foreground_pixels, prototype_loss
-from posebh.models.posebh_model import PoseBHModel
 
 
 class PoseBHObjective:
@@ -30,7 +30,7 @@ class PoseBHObjective:
     """
 
     def __init__(self, model: PoseBHModel, cfg: MethodConfig, epochs: int,
-                 heads_on_full_batch: bool = True, seed: int = 0,
+                 heads_on_full_batch: bool, seed: int = 0,
                  schedule: Callable[[int], Phase] | None = None) -> None:
         self.model, self.cfg, self.epochs = model, cfg, epochs
         self.full_batch = heads_on_full_batch
@@ -68,11 +68,7 @@ class PoseBHObjective:
         terms: dict[str, torch.Tensor] = {}
         heads: dict[str, torch.Tensor] = {}
         if phase.train_heads:
-            for d, name in enumerate(order):
-                if phase.css or self.full_batch:
-                    heads[name] = model.heads[name](feats)
-                elif (didx == d).any():
-                    heads[name] = model.heads[name](feats[didx == d])
+            heads = model.run_heads(feats, didx, phase.css or self.full_batch)
             terms.update({f"loss_{k}": v for k, v in
                           multihead_mse(heads, target, weight, didx, order).items()})
         zero = emb.sum() * 0.0

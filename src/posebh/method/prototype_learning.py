@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from posebh.method.prototypes import PrototypeBank
 from posebh.method.sinkhorn import sinkhorn_grouped
-from posebh.models.prototypes import PrototypeBank
 
 
 @dataclass

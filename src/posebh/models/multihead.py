@@ -2,45 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
 import torch
+from pydantic import Field
 from torch import nn
 
-from posebh import skeletons
+from posebh import configs, skeletons
 from posebh.models.backbone import ViTBackbone
 from posebh.models.heads import HeatmapHead
 from posebh.models.merged import merged_heads
 
 
+@configs.strict
 @dataclass
 class ModelConfig:
     """Architecture of the backbone and heads (the embedded default: a ~0.5 M-parameter ViT)."""
 
-    img_size: tuple[int, int] = (128, 96)  # (H, W)
-    patch_size: int = 16
-    embed_dim: int = 96
-    depth: int = 4
-    num_heads: int = 3
-    mlp_ratio: float = 4.0
-    drop_path_rate: float = 0.0
-    part_features: int = 24  # ViTPose++: 192 for S/B, 256 L, 320 H; 0 = no experts
-    head_channels: int = 64  # ViTPose: 256
-    patch_padding: int = 0  # ViTPose's PatchEmbed pads 2 px (loading official weights); timm: 0
-    label_space: str = "per_dataset"  # per_dataset (ViTPose++) | merged (UniDet-style, Table 11)
+    img_size: tuple[Annotated[int, Field(ge=16)], Annotated[int, Field(ge=16)]] = (128, 96)  # (H, W)
+    patch_size: Annotated[int, Field(ge=1)] = 16
+    embed_dim: Annotated[int, Field(ge=1)] = 96
+    depth: Annotated[int, Field(ge=1)] = 4
+    num_heads: Annotated[int, Field(ge=1)] = 3
+    mlp_ratio: Annotated[float, Field(gt=0)] = 4.0
+    drop_path_rate: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    part_features: Annotated[int, Field(ge=0)] = 24  # ViTPose++: 192 S/B, 256 L, 320 H; 0 = none
+    head_channels: Annotated[int, Field(ge=1)] = 64  # ViTPose: 256
+    patch_padding: Annotated[int, Field(ge=0)] = 0  # ViTPose pads 2 px (official weights); timm: 0
+    label_space: Literal["per_dataset", "merged"] = "per_dataset"  # ViTPose++ | UniDet (Table 11)
     datasets: tuple[str, ...] = field(default_factory=lambda: skeletons.SOURCES)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ModelConfig":
-        d = dict(d)
-        for key in ("img_size", "datasets"):
-            if key in d:
-                d[key] = tuple(d[key])
-        return cls(**d)
+    def from_dict(cls, d: dict, where: str = "model") -> "ModelConfig":
+        return configs.parse(cls, d, where)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+        return configs.to_dict(self)
 
 
 class MultiHeadPose(nn.Module):
@@ -84,3 +82,22 @@ class MultiHeadPose(nn.Module):
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+    def run_heads(self, feats: torch.Tensor, dataset_idx: torch.Tensor,
+                  full_batch: bool) -> dict[str, torch.Tensor]:
+        """Training-time heads: each on the whole batch (ViTPose++, masked loss) or on its own rows.
+
+        feats: (B, C, h', w') backbone features -> {dataset: (B or B_d, K_d, h, w)}; a dataset
+        with no row in the batch is left out when ``full_batch`` is false.
+        """
+        out: dict[str, torch.Tensor] = {}
+        if full_batch and hasattr(self.heads, "forward_all"):  # merged label space: one pass
+            out = self.heads.forward_all(feats)
+        for d, (name, head) in enumerate(self.heads.items()):
+            if name in out:
+                continue
+            if full_batch:
+                out[name] = head(feats)
+            elif (dataset_idx == d).any():
+                out[name] = head(feats[dataset_idx == d])
+        return out

@@ -169,8 +169,7 @@ def compare_all(results: Runs, variants: dict[str, dict], differs: str,
     return {n: compare_table(n, results, variants, differs, method=method) for n in load_tables()}
 
 
-def headline(results: Runs, a: str = "baseline", b: str = "posebh",
-             control: str = "baseline_ft") -> pd.DataFrame:
+def headline(results: Runs, a: str, b: str, control: str) -> pd.DataFrame:
     """Variant ``b`` vs ``a`` on the headline metrics of ``run_mapping.yaml`` (Δ = b - a), and vs
     ``control`` (the baseline with the same extra fine-tuning, no PoseBH term) when it ran."""
     mapping = load_mapping()

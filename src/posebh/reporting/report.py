@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from posebh import skeletons
+from posebh.experiments import Ablation
 from posebh.reporting import compare, figures, html, overlays, tables, timings, tsne
 
 OVERLAY_MODELS: tuple[str, ...] = ("baseline", "posebh")
@@ -19,6 +20,7 @@ class ReportInputs:
     """Everything the report reads (structures as the pipelines write them)."""
 
     variants: dict[str, dict]  # name -> spec: description, optional ablation, optional grid
+    ablation: Ablation  # Table 5's rows, baseline, control and headline (from the matrix)
     metrics: dict[str, dict]  # variant -> dataset -> metrics (AP as fractions, MPII PCKh in %)
     histories: dict[str, list[dict]]  # variant -> per-epoch dicts (loss, seconds, ...)
     transfer_metrics: dict[str, dict]  # target -> init -> metrics
@@ -122,7 +124,9 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
     page = html.render(
         prov=provenance,
         profile_note=cfg.get("note", ""),
-        headline_table=html.table_html(compare.headline(results), index=False),
+        headline_table=html.table_html(compare.headline(results, inputs.ablation.baseline,
+                                                           inputs.ablation.headline,
+                                                           inputs.ablation.control), index=False),
         paper_tables=[html.comparison_view(c) for c in comparisons.values()],
         variants_table=html.table_html(_variants_table(inputs), text=True, index=False),
         results_table=tables.wide(long),

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import torch
+from pydantic import Field
 from torch import nn
 
+from posebh import configs
 
+
+@configs.strict
 @dataclass
 class OptimConfig:
-    lr: float = 1e-3
-    weight_decay: float = 0.1
-    betas: tuple[float, float] = (0.9, 0.999)
-    layer_decay: float = 0.75  # 0.75 for ViT-B, 0.8 for S/L/H (ViTPose++)
-    warmup_iters: int = 500
-    warmup_ratio: float = 0.001
-    lr_steps: tuple[int, ...] = (170, 200)  # epochs where lr *= 0.1
-    grad_clip: float = 1.0
+    lr: Annotated[float, Field(gt=0)] = 1e-3
+    weight_decay: Annotated[float, Field(ge=0)] = 0.1
+    betas: tuple[Annotated[float, Field(ge=0, lt=1)], Annotated[float, Field(ge=0, lt=1)]] = (0.9, 0.999)
+    layer_decay: Annotated[float, Field(gt=0, le=1)] = 0.75  # 0.75 ViT-B, 0.8 S/L/H (ViTPose++)
+    warmup_iters: Annotated[int, Field(ge=0)] = 500
+    warmup_ratio: Annotated[float, Field(gt=0, le=1)] = 0.001
+    lr_steps: tuple[Annotated[int, Field(ge=0)], ...] = (170, 200)  # epochs where lr *= 0.1
+    grad_clip: Annotated[float, Field(gt=0)] = 1.0
 
 
 def _layer_id(name: str, num_layers: int) -> int:

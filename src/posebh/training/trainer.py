@@ -11,45 +11,46 @@ from __future__ import annotations
 
 import contextlib
 import time
-from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
+from pydantic import Field
 from torch import nn
 from torch.utils.data import ConcatDataset, DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from posebh.io import save_torch
-from posebh.losses import multihead_mse
+from posebh import configs
 from posebh.training import distributed
+from posebh.training.objective import Objective
 from posebh.training.optim import OptimConfig, StepSchedule, build_optimizer
+from posebh.training.resume import ResumeFile
 
 
+@configs.strict
 @dataclass
 class TrainConfig:
-    epochs: int = 210
-    batch_size: int = 64
-    seed: int = 0
-    device: str = "auto"  # auto = CUDA when present
+    epochs: Annotated[int, Field(ge=1)] = 210
+    batch_size: Annotated[int, Field(ge=1)] = 64
+    seed: Annotated[int, Field(ge=0)] = 0
+    device: str = "auto"  # auto = CUDA when present | cpu | cuda | cuda:N
     optim: OptimConfig = field(default_factory=OptimConfig)
     heads_on_full_batch: bool = True  # ViTPose++: every head sees the whole batch (loss masked)
-    amp: str = "auto"  # auto (bf16/fp16 on CUDA, none on CPU) | none | bf16 | fp16
-    num_threads: int = 0  # 0 = leave torch's default
-    num_workers: int = 0
-    resume: str | None = None  # file: save after every epoch, resume from it when present
-    steps_per_epoch: int | None = None  # cap: an "epoch" is this many batches of its permutation
+    amp: Literal["auto", "none", "bf16", "fp16"] = "auto"  # auto: bf16/fp16 on CUDA, none on CPU
+    num_threads: Annotated[int, Field(ge=0)] = 0  # 0 = leave torch's default
+    num_workers: Annotated[int, Field(ge=0)] = 0
+    resume: str | None = None  # folder: each run saves <folder>/<variant>.pt every epoch, resumes
+    steps_per_epoch: Annotated[int, Field(ge=1)] | None = None  # cap: an "epoch" = this many batches
     freeze_bn_stats: bool = False  # BN in eval mode (a step then ignores how the batch is split)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        d = dict(d)
-        optim = dict(d.pop("optim", {}))
-        for key in ("betas", "lr_steps"):
-            if key in optim:
-                optim[key] = tuple(optim[key])
-        return cls(optim=OptimConfig(**optim), **d)
+    def from_dict(cls, d: dict, where: str = "train") -> "TrainConfig":
+        return configs.parse(cls, d, where)
+
+    def to_dict(self) -> dict:
+        return configs.to_dict(self)
 
 
 def seed_everything(seed: int) -> None:
@@ -78,37 +79,6 @@ def autocast(device: torch.device, amp: str) -> contextlib.AbstractContextManage
     return torch.autocast(device.type, dtype=dtype)
 
 
-class MultiHeadObjective:
-    """ViTPose++: every head's JointsMSE on its own dataset's samples (masked), weight 1."""
-
-    def __init__(self, model: nn.Module, full_batch: bool = True) -> None:
-        self.model, self.full_batch = model, full_batch
-        self.order = tuple(model.heads.keys())
-
-    def start_epoch(self, epoch: int) -> dict:
-        return {}
-
-    def __call__(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        images, didx = batch["image"], batch["dataset_idx"]
-        feats = self.model.backbone(images, didx)
-        out = {}
-        if self.full_batch and hasattr(self.model.heads, "forward_all"):  # merged label space
-            out = self.model.heads.forward_all(feats)
-        for d, (name, head) in enumerate(self.model.heads.items()):
-            if name in out:
-                continue
-            if self.full_batch:
-                out[name] = head(feats)
-            elif (didx == d).any():
-                out[name] = head(feats[didx == d])
-        out = {k: v.float() for k, v in out.items()}
-        losses = multihead_mse(out, batch["target"], batch["target_weight"], didx, self.order)
-        return {f"loss_{k}": v for k, v in losses.items()}
-
-    def after_step(self) -> None:
-        pass
-
-
 class _Step(nn.Module):
     """Wraps the objective as a module so DistributedDataParallel can drive its forward."""
 
@@ -132,24 +102,26 @@ def train_multihead(
     datasets: Sequence[torch.utils.data.Dataset],
     cfg: TrainConfig,
     device: torch.device,
+    objective: Objective,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     progress: bool = True,
-    objective=None,
+    resume: ResumeFile | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` on the concatenation of ``datasets``; return per-epoch logs.
 
     Each dataset must expose ``set_epoch(epoch)`` (deterministic augmentation) and yield dicts with
-    image (3,H,W), target (Kmax,h,w), target_weight (Kmax,), dataset_idx (). ``objective`` (default:
-    the ViTPose++ multi-head loss) gets ``start_epoch(epoch) -> log fields``, ``__call__(batch) ->
-    weighted terms`` and ``after_step()``. Under ``torchrun`` (WORLD_SIZE > 1) each rank trains on
-    its shard with ``cfg.batch_size`` per rank and gradients are averaged (DDP).
+    image (3,H,W), target (Kmax,h,w), target_weight (Kmax,), dataset_idx (). ``objective`` (the
+    ViTPose++ ``MultiHeadObjective`` or PoseBH's) gets ``start_epoch(epoch) -> log fields``,
+    ``__call__(batch) -> weighted terms`` and ``after_step()``. ``resume``: the state is saved
+    after every epoch and a run starts from it when its fingerprint matches. Under ``torchrun``
+    (WORLD_SIZE > 1) each rank trains on its shard with ``cfg.batch_size`` per rank and gradients
+    are averaged (DDP).
     """
     seed_everything(cfg.seed)
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
     rank, world = distributed.rank_and_world()
     model.to(device).train()
-    objective = objective if objective is not None else MultiHeadObjective(model, cfg.heads_on_full_batch)
     optimizer = build_optimizer(model, cfg.optim, num_layers=model.backbone.depth)
     schedule = StepSchedule(cfg.optim.lr, cfg.optim.warmup_iters, cfg.optim.warmup_ratio,
                             cfg.optim.lr_steps)
@@ -164,8 +136,8 @@ def train_multihead(
                          f"of {cfg.batch_size} (drop_last): lower train.batch_size or add data")
     history: list[dict[str, float]] = []
     iteration, start = 0, 0
-    if cfg.resume and Path(cfg.resume).exists():
-        state = torch.load(cfg.resume, map_location="cpu", weights_only=False)
+    state = resume.load() if resume is not None else None
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
@@ -221,10 +193,10 @@ def train_multihead(
         log.update(epoch=epoch, lr=lr if count else 0.0, seconds=seconds,
                    images_per_s=count * cfg.batch_size * world / max(seconds, 1e-9))
         history.append(log)
-        if cfg.resume and rank == 0:
-            save_torch({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "scaler": scaler.state_dict(), "torch_rng": torch.get_rng_state(),
-                        "iteration": iteration, "epoch": epoch, "history": history}, cfg.resume)
+        if resume is not None and rank == 0:
+            resume.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                         "scaler": scaler.state_dict(), "torch_rng": torch.get_rng_state(),
+                         "iteration": iteration, "epoch": epoch, "history": history})
         if on_epoch is not None:
             on_epoch(epoch, log)
     return history

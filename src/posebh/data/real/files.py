@@ -2,7 +2,7 @@
 
 ``write_json`` writes to a temp file in the target folder and renames it, so a crash never leaves
 a half-written file where a later stage would take it as complete (the same idea as
-``posebh.datasets.files``, without importing Kedro).
+``posebh.pipelines.atomic_datasets``, without importing Kedro).
 """
 
 from __future__ import annotations

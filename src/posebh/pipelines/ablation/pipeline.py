@@ -1,12 +1,10 @@
-"""``ablation``: the training variants flagged ``ablation: true`` in ``pipelines/experiments.yaml``
-(PoseBH Table 5), composed from the ``train`` pipeline's namespaced copies."""
+"""``ablation``: PoseBH Table 5, the variants the matrix names under ``ablation`` (the same nodes
+as in ``train`` and ``finetune``)."""
 
 from kedro.pipeline import Pipeline
 
-from posebh.experiments import load_matrix
-from posebh.pipelines.train.pipeline import variant_pipeline
+from posebh.pipelines.variants import matrix, variants_pipeline
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    variants = [v for v, spec in load_matrix().items() if spec.get("ablation")]
-    return sum((variant_pipeline(v) for v in variants), Pipeline([]))
+    return variants_pipeline(list(matrix().ablation.variants))

@@ -1,5 +1,5 @@
-"""Nodes of the ``data`` pipeline: render (embedded default) or fetch + convert (paper profile)
-each dataset's train/val annotations; split APT-36K. Thin wrappers over ``posebh.data``."""
+"""Nodes of the ``data`` pipeline: render (embedded default) or convert (paper profile) each
+dataset's train/val annotations; split APT-36K. Thin wrappers over ``posebh.data``."""
 
 from __future__ import annotations
 
@@ -12,21 +12,6 @@ from posebh.data import splits, synthetic
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val")
-
-
-def fetch_raw(datasets: tuple[str, ...], params: dict) -> dict:
-    """Real profile: make the raw files of ``datasets`` present (download only if enabled).
-
-    The synthetic profile touches nothing (no network) and returns at once.
-    """
-    if params["source"] != "real":
-        return {"source": params["source"], "datasets": {}}
-    from posebh.data.real.download import prepare
-
-    real = params["real"]
-    status = prepare(datasets, Path(params["image_root"]), download=real.get("download", False),
-                     keep_archives=real.get("keep_archives", False))
-    return {"source": "real", "datasets": status}
 
 
 def _convert_real(name: str, params: dict) -> tuple[dict, dict]:

@@ -4,33 +4,21 @@ Runs after ``download`` (its status file is an input). Rendered images go under
 ``data/02_intermediate/images`` so that the stage's outputs are the same folder in every profile.
 """
 
-from functools import partial, update_wrapper
-
 from kedro.pipeline import Node, Pipeline
 
 from posebh import skeletons
+from posebh.pipelines import bind
 
-from .nodes import fetch_raw, render_apt36k, render_dataset
+from .nodes import render_apt36k, render_dataset
 
 # Datasets rendered as independent images (APT-36K is rendered as video clips and split).
 IMAGE_DATASETS = tuple(d for d in skeletons.SOURCES if d != "apt36k") + skeletons.TRANSFER
 RAW_STATUS = "raw_data_status"  # data/01_raw/raw_status.json, written by the `download` pipeline
 
 
-def _named(func, name):
-    return update_wrapper(partial(func, name), func)
-
-
-def fetch_node() -> Node:
-    """The raw-file check/download node (also the whole ``download`` pipeline)."""
-    datasets = tuple(skeletons.SOURCES) + skeletons.TRANSFER
-    return Node(_named(fetch_raw, datasets), inputs="params:data", outputs=RAW_STATUS,
-                name="fetch_raw_data")
-
-
 def create_pipeline(**kwargs) -> Pipeline:
     nodes = [
-        Node(_named(render_dataset, d), inputs=["params:data", RAW_STATUS],
+        Node(bind(render_dataset, d), inputs=["params:data", RAW_STATUS],
              outputs=[f"{d}_train", f"{d}_val"], name=f"render_{d}")
         for d in IMAGE_DATASETS
     ]

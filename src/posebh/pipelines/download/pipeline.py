@@ -1,12 +1,17 @@
-"""``download``: the ``data`` pipeline's first node alone (``kedro run --pipelines=download``).
+"""``download``: check the raw files of every dataset (download the public ones when allowed).
 
-The same node as in ``data``, so ``__default__`` holds it once.
+Its status file is the ``data`` pipeline's first input (``kedro run --pipelines=download``).
 """
 
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
 
-from posebh.pipelines.data.pipeline import fetch_node
+from posebh import skeletons
+from posebh.pipelines import bind
+
+from .nodes import fetch_raw
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([fetch_node()])
+    datasets = tuple(skeletons.SOURCES) + skeletons.TRANSFER
+    return Pipeline([Node(bind(fetch_raw, datasets),
+                          inputs="params:data", outputs="raw_data_status", name="fetch_raw_data")])

@@ -6,14 +6,28 @@ from typing import Any
 
 import pandas as pd
 
+from posebh.experiments import Ablation
 from posebh.reporting import provenance, report
 
 
-def build_report(inputs: dict[str, Any], variants: dict[str, dict]) -> tuple:
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """{"a__b": x, "c": y} -> {"a": {"b": x}, "c": y}."""
+    out: dict[str, Any] = {}
+    for slot, value in flat.items():
+        group, _, key = slot.partition("__")
+        if key:
+            out.setdefault(group, {})[key] = value
+        else:
+            out[group] = value
+    return out
+
+
+def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> tuple:
     """(page, per-dataset CSV, transfer CSV, DVC metrics, timings, neighbour CSV, *paper-table CSVs).
 
-    ``inputs`` is the nested form of the node's inputs (see ``pipeline.report_inputs``).
+    ``flat``: the node's named inputs (see ``pipeline.report_inputs``), nested by ``__``.
     """
+    inputs = nest(flat)
     params = inputs["params"]
     metrics = dict(inputs.get("metrics", {}))
     variants = dict(variants)
@@ -27,7 +41,7 @@ def build_report(inputs: dict[str, Any], variants: dict[str, dict]) -> tuple:
                                  {"variants": metrics, "transfer": transfer,
                                   "split": inputs["split_summary"]})
     out = report.build(report.ReportInputs(
-        variants=variants, metrics=metrics, histories=inputs.get("histories", {}),
+        variants=variants, ablation=ablation, metrics=metrics, histories=inputs.get("histories", {}),
         transfer_metrics=transfer, split_summary=inputs["split_summary"], params=params,
         predictions=inputs.get("predictions", {}), val_sets=inputs.get("val_sets", {}),
         prototypes=inputs.get("prototypes"),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kedro.pipeline import Node, Pipeline
 
-from posebh import experiments, skeletons
+from posebh import skeletons
+from posebh.pipelines import bind
+from posebh.pipelines.variants import matrix
 from posebh.reporting.paper import load_tables
 from posebh.reporting.report import OVERLAY_MODELS
 
@@ -23,41 +23,23 @@ def paper_table_outputs() -> list[str]:
 
 
 def report_inputs(variants: list[str]) -> dict[str, str]:
-    """Slot ("group.key" or "key") -> catalog dataset: what the report node reads."""
-    slots = {f"metrics.{v}": f"{v}.metrics" for v in variants}
-    slots |= {f"histories.{v}": f"{v}.history" for v in variants}
-    slots |= {f"predictions.{v}": f"{v}.predictions" for v in OVERLAY_MODELS if v in variants}
-    slots |= {f"val_sets.{d}": f"{d}_val" for d in skeletons.SOURCES}
-    slots |= {f"transfer_metrics.{t}": f"transfer_{t}_metrics" for t in skeletons.TRANSFER}
+    """Node argument ("group__key" or "key") -> catalog dataset: what the report reads."""
+    slots = {f"metrics__{v}": f"{v}.metrics" for v in variants}
+    slots |= {f"histories__{v}": f"{v}.history" for v in variants}
+    slots |= {f"predictions__{v}": f"{v}.predictions" for v in OVERLAY_MODELS if v in variants}
+    slots |= {f"val_sets__{d}": f"{d}_val" for d in skeletons.SOURCES}
+    slots |= {f"transfer_metrics__{t}": f"transfer_{t}_metrics" for t in skeletons.TRANSFER}
     if "posebh" in variants:
         slots["prototypes"] = "posebh.prototypes"
-    slots |= {f"transfer_prototypes.{t}": f"transfer_{t}_prototypes" for t in skeletons.TRANSFER}
+    slots |= {f"transfer_prototypes__{t}": f"transfer_{t}_prototypes" for t in skeletons.TRANSFER}
     slots["grid"] = "grid_metrics"
     slots["split_summary"] = "apt36k_split_summary"
-    slots |= {f"params.{p}": f"params:{p}" for p in PARAMS}
+    slots |= {f"params__{p}": f"params:{p}" for p in PARAMS}
     return slots
 
 
-def nest(flat: dict[str, Any]) -> dict[str, Any]:
-    """{"a.b": x, "c": y} -> {"a": {"b": x}, "c": y}."""
-    out: dict[str, Any] = {}
-    for slot, value in flat.items():
-        group, _, key = slot.partition(".")
-        if key:
-            out.setdefault(group, {})[key] = value
-        else:
-            out[group] = value
-    return out
-
-
 def create_pipeline(**kwargs) -> Pipeline:
-    variants = experiments.all_variants()
-    slots = report_inputs(list(variants))
-
-    def report(*values):
-        return build_report(nest(dict(zip(slots, values))), variants)
-
-    return Pipeline([
-        Node(report, inputs=list(slots.values()), outputs=OUTPUTS + paper_table_outputs(),
-             name="build_report")
-    ])
+    m = matrix()
+    node = bind(build_report, m.report_view(), m.ablation)
+    return Pipeline([Node(node, inputs=report_inputs(list(m.variants)),
+                          outputs=OUTPUTS + paper_table_outputs(), name="build_report")])

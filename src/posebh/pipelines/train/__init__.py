@@ -1,3 +1,5 @@
+"""``train``: train the scratch variants, then evaluate them."""
+
 from .pipeline import create_pipeline
 
 __all__ = ["create_pipeline"]

@@ -3,22 +3,18 @@
 from kedro.pipeline import Node, Pipeline
 
 from posebh import skeletons
+from posebh.pipelines import bind
 
-from .nodes import transfer
-
-SOURCES = {"baseline": "baseline.checkpoint", "aic": "aic_only.checkpoint",
-           "posebh": "posebh.checkpoint"}
+from .nodes import transfer_to
 
 
 def _node(target: str) -> Node:
-    def run(*args):
-        *ckpts, train_set, val_set, params, method, data, evaluation = args
-        return transfer(target, dict(zip(SOURCES, ckpts)), train_set, val_set, params, method,
-                        data, evaluation)
-
-    run.__name__ = f"transfer_{target}"
-    return Node(run, inputs=[*SOURCES.values(), f"{target}_train", f"{target}_val",
-                             "params:transfer", "params:method", "params:data", "params:evaluation"],
+    return Node(bind(transfer_to, target),
+                inputs={"baseline": "baseline.checkpoint", "aic": "aic_only.checkpoint",
+                        "posebh": "posebh.checkpoint", "train_set": f"{target}_train",
+                        "val_set": f"{target}_val", "transfer_params": "params:transfer",
+                        "method": "params:method", "data": "params:data",
+                        "evaluation": "params:evaluation"},
                 outputs=[f"transfer_{target}_metrics", f"transfer_{target}_prototypes"],
                 name=f"transfer_{target}")
 

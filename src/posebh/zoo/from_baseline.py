@@ -1,4 +1,4 @@
-"""Start a fine-tune from a trained baseline checkpoint (PoseBH fine-tunes ViTPose++, §4.2)."""
+"""A fine-tune's starting model from a trained baseline checkpoint (PoseBH fine-tunes ViTPose++, §4.2)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ import torch
 
 from posebh.experiments import merged
 from posebh.method.config import MethodConfig
-from posebh.method.phases import boundaries
-from posebh.models.checkpoint import build_model
 from posebh.models.merged import merged_label_space
 from posebh.models.multihead import MultiHeadPose
+from posebh.zoo.checkpoint import build_model
 
 NEW_MODULES = ("embed.", "bank.", "clusters", "cluster_owner")
 
 
 def init_from_baseline(baseline: dict, model_override: dict | None = None,
-                       method: dict | None = None) -> MultiHeadPose:
+                       method: MethodConfig | dict | None = None) -> MultiHeadPose:
     """The baseline's weights in a (PoseBH or label-merged) model; new modules keep their init.
 
     A merged head (UniDet-style) starts from the first dataset head's deconvolutions, and each
@@ -53,9 +52,3 @@ def _init_merged_head(model: MultiHeadPose, state: dict[str, torch.Tensor]) -> N
     shared.final.weight.copy_(weight / count[:, None, None, None])
     shared.final.bias.copy_(bias / count)
 
-
-def finetune_lr_steps(epochs: int, method: dict | None, default: tuple[int, ...]) -> tuple[int, ...]:
-    """PoseBH's lr drops coincide with its phase boundaries (epochs 50 and 90 of 100)."""
-    if method is None:
-        return default
-    return boundaries(epochs, MethodConfig.from_dict(method).phases)

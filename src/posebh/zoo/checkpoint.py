@@ -1,12 +1,12 @@
-"""Checkpoint dicts: model config + weights, and loading ViTPose++ weights into a plain ViT."""
+"""Checkpoint dicts <-> models of both families (ViTPose++ multi-head, PoseBH); expert splitting."""
 
 from __future__ import annotations
 
 import torch
 
 from posebh.method.config import MethodConfig
+from posebh.method.posebh_model import PoseBHModel
 from posebh.models.multihead import ModelConfig, MultiHeadPose
-from posebh.models.posebh_model import PoseBHModel
 
 
 def to_checkpoint(model: MultiHeadPose, **extra: object) -> dict:
@@ -17,7 +17,8 @@ def to_checkpoint(model: MultiHeadPose, **extra: object) -> dict:
     return ckpt
 
 
-def build_model(model_cfg: dict, method_cfg: dict | None = None) -> MultiHeadPose:
+def build_model(model_cfg: ModelConfig | dict, method_cfg: MethodConfig | dict | None = None
+                ) -> MultiHeadPose:
     """MultiHeadPose, or PoseBHModel when a method config is given."""
     cfg = ModelConfig.from_dict(model_cfg)
     if method_cfg is None:

@@ -10,9 +10,9 @@ import torch
 
 from posebh import skeletons
 from posebh.method.config import MethodConfig
-from posebh.models.embedding import EmbeddingModule
+from posebh.method.embedding import EmbeddingModule
+from posebh.method.prototypes import PrototypeBank
 from posebh.models.multihead import ModelConfig, MultiHeadPose
-from posebh.models.prototypes import PrototypeBank
 
 
 class PoseBHModel(MultiHeadPose):

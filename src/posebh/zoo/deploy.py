@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from posebh.models.checkpoint import split_expert_backbone
 from posebh.models.merged import merged_label_space
 from posebh.models.multihead import ModelConfig
+from posebh.zoo.checkpoint import split_expert_backbone
 
 
 def deploy(ckpt: dict, dataset: str) -> dict:

@@ -41,8 +41,8 @@ import torch
 
 from posebh import skeletons
 from posebh.method.config import MethodConfig
-from posebh.models.checkpoint import build_model
 from posebh.models.multihead import ModelConfig
+from posebh.zoo.checkpoint import build_model
 
 DATASET_ORDER: tuple[str, ...] = skeletons.SOURCES + skeletons.TRANSFER  # expert/head index order
 HEADS_BY_DIM = {768: 12, 1024: 16, 1280: 16}  # ViTPose-B/L/H attention heads (not in the weights)

@@ -22,10 +22,10 @@ from posebh import skeletons
 from posebh.evaluation.flops import gflops
 from posebh.method.config import MethodConfig
 from posebh.method.objective import PoseBHObjective
-from posebh.models.checkpoint import build_model, from_checkpoint, to_checkpoint
-from posebh.models.deploy import deploy
 from posebh.models.multihead import ModelConfig
-from posebh.training.trainer import MultiHeadObjective
+from posebh.training.objective import MultiHeadObjective
+from posebh.zoo.checkpoint import build_model, from_checkpoint, to_checkpoint
+from posebh.zoo.deploy import deploy
 
 
 def synthetic_batch(cfg: ModelConfig, batch_size: int, seed: int = 0) -> dict[str, torch.Tensor]:

@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): OKS evaluators, PoseBH's train-step and deployment cost."""

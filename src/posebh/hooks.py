@@ -1,0 +1,48 @@
+"""Kedro hooks: every parameter block is checked before a run starts (Kedro glue)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from kedro.framework.hooks import hook_impl
+
+from posebh.configs import ConfigError
+from posebh.runs.params import check_params
+
+
+def _depth(doc: Any, parts: list[str]) -> int:
+    """How many leading parts of a dotted key ``doc`` holds."""
+    depth = 0
+    while isinstance(doc, dict) and depth < len(parts) and parts[depth] in doc:
+        doc, depth = doc[parts[depth]], depth + 1
+    return depth
+
+
+def defining_file(conf: Path, env: str, key: str) -> str:
+    """The parameter file that sets dotted ``key`` (``env`` before base; else the one that holds
+    its block), relative to the project, for the message."""
+    parts = key.split(".")
+    files = [p for folder in dict.fromkeys((env, "base"))
+             for p in sorted((conf / folder).glob("parameters*.yml"))]
+    depths = {p: _depth(yaml.safe_load(p.read_text()) or {}, parts) for p in files}
+    best = max(files, key=lambda p: depths[p], default=None)  # first file wins a tie
+    if best is None or depths[best] == 0:
+        return f"conf/{env}"
+    return str(best.relative_to(conf.parent))
+
+
+class BadParameters(click.UsageError):
+    """Printed by the Kedro CLI as one line; exit code 2."""
+
+
+class CheckParameters:
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        try:
+            check_params(context.params)
+        except ConfigError as err:
+            where = defining_file(Path(context.project_path) / "conf", context.env or "base", err.key)
+            raise BadParameters(f"{where}: {err}") from None

@@ -1,0 +1,93 @@
+"""Run-level configs: the sample settings of the ``data`` block, evaluation, grid and transfer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+from posebh import configs
+from posebh.evaluation.oks import ENGINES
+
+
+def _engine(name: str) -> str:
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine; choose one of {', '.join(ENGINES)}")
+    return name
+
+
+@configs.strict
+@dataclass
+class AugConfig:
+    """ViTPose/mmpose TopDown augmentation."""
+
+    rot_factor: Annotated[float, Field(ge=0)] = 40
+    scale_factor: Annotated[float, Field(ge=0, lt=1)] = 0.5
+    flip_prob: Annotated[float, Field(ge=0, le=1)] = 0.5
+    rot_prob: Annotated[float, Field(ge=0, le=1)] = 0.6
+    bbox_padding: Annotated[float, Field(gt=0)] = 1.25
+
+
+@configs.strict
+@dataclass
+class SampleConfig:
+    """How training samples are drawn: target sigma (heatmap px), seed, augmentation."""
+
+    sigma: Annotated[float, Field(gt=0)] = 2.0
+    seed: Annotated[int, Field(ge=0)] = 0
+    aug: AugConfig | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> "SampleConfig":
+        """The sample keys of the ``data`` block (the rest is the data pipeline's)."""
+        return configs.parse(cls, {k: data[k] for k in ("sigma", "seed", "aug") if k in data},
+                             "data")
+
+    def aug_dict(self) -> dict | None:
+        return None if self.aug is None else configs.to_dict(self.aug)
+
+
+@configs.strict
+@dataclass
+class EvalConfig:
+    device: str = "auto"
+    flip_test: bool = True
+    dark: bool = True
+    batch_size: Annotated[int, Field(ge=1)] = 64
+    engine: Annotated[str, AfterValidator(_engine)] = "xtcocotools"
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "EvalConfig":
+        return configs.parse(cls, d, "evaluation")
+
+
+@configs.strict
+@dataclass
+class GridConfig:
+    """Which grid points a profile runs, the datasets they are scored on, train overrides."""
+
+    run: tuple[str, ...] = ()
+    evaluate: tuple[str, ...] = ("coco",)
+    train: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "GridConfig":
+        return configs.parse(cls, d, "grid")
+
+
+@configs.strict
+@dataclass
+class TransferConfig:
+    """Table 12: inits to compare, the PoseBH init's prototype share, train (+ per target)."""
+
+    inits: tuple[str, ...] = ("scratch", "aic", "baseline", "posebh")
+    prototype_fraction: Annotated[float, Field(ge=0, le=1)] = 0.5
+    device: str = "auto"
+    train: dict[str, Any] = field(default_factory=dict)
+    per_target: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "TransferConfig":
+        return configs.parse(cls, d, "transfer")

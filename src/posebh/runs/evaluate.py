@@ -1,0 +1,40 @@
+"""Evaluate a checkpoint: every head on its own dataset's val split (GT boxes, flip test)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+from posebh.evaluation.dataset_metrics import evaluate_dataset, pck_of_results
+from posebh.evaluation.flops import gflops
+from posebh.evaluation.predict import predict
+from posebh.runs.config import EvalConfig, SampleConfig
+from posebh.runs.inputs import make_dataset, select
+from posebh.training.trainer import select_device
+from posebh.zoo.checkpoint import from_checkpoint
+
+log = logging.getLogger(__name__)
+
+
+def evaluate_variant(checkpoint: dict, val_sets: Mapping[str, dict], sample: SampleConfig,
+                     evaluation: EvalConfig, only: tuple[str, ...] | None = None
+                     ) -> tuple[dict, dict]:
+    """(predictions, metrics) per dataset the model was trained on (or those in ``only``)."""
+    net = from_checkpoint(checkpoint)
+    device = select_device(evaluation.device)
+    predictions, metrics = {}, {}
+    for i, (name, coco) in enumerate(zip(net.cfg.datasets, select(val_sets, net.cfg.datasets, "val"))):
+        if only is not None and name not in only:
+            continue
+        t0 = time.perf_counter()
+        ds = make_dataset(coco, name, i, net.cfg, sample, train=False)
+        results = predict(net, ds, name, device, flip_test=evaluation.flip_test,
+                          dark=evaluation.dark, batch_size=evaluation.batch_size)
+        predictions[name] = results
+        metrics[name] = evaluate_dataset(coco, results, name, engine=evaluation.engine)
+        metrics[name]["PCK@0.2"] = pck_of_results(coco, results, name)
+        metrics[name]["GFLOPs"] = round(gflops(net, net.cfg.img_size, i, head=name), 6)
+        metrics[name]["seconds"] = round(time.perf_counter() - t0, 3)
+        log.info("%s: %s", name, {k: v for k, v in metrics[name].items() if not isinstance(v, dict)})
+    return predictions, metrics
