@@ -43,7 +43,7 @@ def _refused(err: pytest.ExceptionInfo, archive: Path, member: str, root: Path) 
 
 
 @pytest.mark.parametrize("link, kind", [
-    (_link("top/a/b/link", "../../x"), "symbolic link"),  # legal in the temp folder, not after the move
+    (_link("top/a/b/link", "../../x"), "symbolic link"),  # fine in the temp folder, not moved up
     (_link("top/a/b/abs", "/etc/passwd"), "symbolic link"),
     (_link("top/a/b/hard", "top/a/file.txt", tarfile.LNKTYPE), "hard link"),
 ])

@@ -27,7 +27,8 @@ class _Payload:
 
 
 def _weights() -> dict[str, torch.Tensor]:
-    return {"backbone.pos_embed": torch.ones(1, 5, 4), "keypoint_head.final_layer.bias": torch.zeros(3)}
+    return {"backbone.pos_embed": torch.ones(1, 5, 4),
+            "keypoint_head.final_layer.bias": torch.zeros(3)}
 
 
 @pytest.mark.parametrize("kind", ["exec", "os.system"])
@@ -58,7 +59,8 @@ def test_numpy_arrays_are_not_on_the_allow_list(tmp_path):
 def _mmcv_meta() -> dict:
     return {"mmcv_version": "1.3.9", "time": "Tue Aug  2 10:00:00 2022", "epoch": 210,
             "iter": 123, "config": "model = dict(type='TopDownMoE')\n", "CLASSES": ("person",),
-            "hook_msgs": collections.OrderedDict(best_score=np.float64(0.781), best_epoch=np.int64(200),
+            "hook_msgs": collections.OrderedDict(best_score=np.float64(0.781),
+                                                 best_epoch=np.int64(200),
                                                  last_ckpt="work_dirs/epoch_210.pth"),
             "flags": [np.bool_(True), np.float32(0.5)], "dtype": np.dtype("float16")}
 
@@ -69,7 +71,8 @@ def test_an_mmcv_checkpoint_with_numpy_scalars_in_meta_loads(tmp_path):
                 "optimizer": {"state": {}, "param_groups": [{"lr": 5e-4, "params": [0, 1]}]}}, path)
     before = set(map(str, torch.serialization.get_safe_globals()))
     sd = read_state_dict(path)
-    assert sorted(sd) == sorted(_weights()) and torch.equal(sd["backbone.pos_embed"], torch.ones(1, 5, 4))
+    assert sorted(sd) == sorted(_weights())
+    assert torch.equal(sd["backbone.pos_embed"], torch.ones(1, 5, 4))
     assert set(map(str, torch.serialization.get_safe_globals())) == before  # scoped to the call
 
 
@@ -80,5 +83,6 @@ def test_a_checkpoint_written_with_numpy_1_names_loads(tmp_path):
                _use_new_zipfile_serialization=False)  # legacy format: one plain pickle stream
     raw = path.read_bytes()
     assert b"numpy._core.multiarray\nscalar\n" in raw
-    path.write_bytes(raw.replace(b"numpy._core.multiarray\nscalar\n", b"numpy.core.multiarray\nscalar\n"))
+    path.write_bytes(raw.replace(b"numpy._core.multiarray\nscalar\n",
+                                 b"numpy.core.multiarray\nscalar\n"))
     assert sorted(read_state_dict(path)) == sorted(_weights())
