@@ -211,3 +211,17 @@ def test_shipped_manifest_marks_every_unpublished_checksum_of_a_download():
         elif key in ("md5", "sha256") and url != "null" \
                 and line.split(":", 1)[1].split("#")[0].strip() == "null":
             assert line.rstrip().endswith("# not published"), line
+
+
+def test_the_download_status_carries_the_recorded_sha256(tmp_path, monkeypatch):
+    from posebh.data.real import download
+    from posebh.pipelines.data.nodes import fetch_raw
+
+    monkeypatch.setattr(download, "prepare", lambda datasets, root, **kw: {"toy": ["a.json"]})
+    record = tmp_path / "toy/downloads/checksums.json"
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"a.json": {"url": "http://127.0.0.1/a", "size": 3,
+                                             "sha256": "ab" * 32}}))
+    params = {"source": "real", "image_root": str(tmp_path), "real": {"download": True}}
+    assert fetch_raw(("toy",), params) == {"source": "real", "datasets": {"toy": ["a.json"]},
+                                          "sha256": {"toy": {"a.json": "ab" * 32}}}
