@@ -1,4 +1,4 @@
-"""The download step against a local HTTP server (127.0.0.1, Range support written here): success,
+"""The download step against a local HTTP server (127.0.0.1, Range/If-Range written here): success,
 resume after a cut connection, checksum mismatch, 404, unpacking, and the missing-files message.
 Nothing half-written may ever sit at the final path."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import io
+import json
 import threading
 import zipfile
 from pathlib import Path
@@ -52,7 +53,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404, "Not Found")
             return
         start = 0
-        if rng and not srv.ignore_range:
+        etag = f'"{hashlib.md5(data).hexdigest()}"'
+        if_range = self.headers.get("If-Range")
+        if rng and not srv.ignore_range and if_range in (None, etag):
             start = int(rng.removeprefix("bytes=").split("-")[0])
             if start >= len(data):
                 self.send_response(416)
@@ -67,6 +70,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = data[start:]
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Accept-Ranges", "bytes")
+        self.send_header("ETag", etag)
         self.end_headers()
         cut = srv.cut.pop(self.path, None)
         if cut is not None:  # promise everything, send part of it, drop the connection
@@ -141,8 +145,12 @@ def test_a_server_ignoring_range_restarts_cleanly(server, tmp_path):
 def test_a_complete_part_file_is_not_fetched_again(server, tmp_path):
     server.files["/a.bin"] = PAYLOAD
     (tmp_path / "a.bin.part").write_bytes(PAYLOAD)
+    (tmp_path / "a.bin.part.json").write_text(json.dumps(  # saved when the .part was started
+        {"url": server.url("/a.bin"), "etag": f'"{hashlib.md5(PAYLOAD).hexdigest()}"'}))
     fetch(server.url("/a.bin"), tmp_path / "a.bin", retries=0, progress=False)  # size unknown: 416
+    assert server.ranges == [("/a.bin", f"bytes={len(PAYLOAD)}-")]
     assert (tmp_path / "a.bin").read_bytes() == PAYLOAD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bin"]
 
 
 def test_checksum_mismatch_leaves_nothing_behind(server, tmp_path):

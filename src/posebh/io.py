@@ -1,34 +1,84 @@
-"""Atomic file writes: a temp file in the target folder, then ``os.replace``."""
+"""Atomic file writes: a temp file in the target folder, fsync, ``os.replace``, fsync the folder.
+
+After a crash the target holds either its old content or the complete new one (the temp file is
+flushed to disk before the rename, the rename itself before returning). The file gets the usual
+permissions (``0666 & ~umask``), not ``mkstemp``'s 0600.
+"""
 
 from __future__ import annotations
 
 import io
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
-import torch
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS tells it (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
-def atomic_write(path: Path | str, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and an atomic rename."""
+def fsync_dir(path: Path | str) -> None:
+    """Flush a folder's entries (a rename into it) to disk; a no-op where the OS cannot."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # e.g. Windows, some network file systems
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_open(path: Path | str, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
+    """``open`` for writing whose file appears at ``path`` complete or not at all.
+
+    Writes go to a temp file beside ``path``; on a clean exit it is fsynced, given the usual
+    permissions and renamed onto ``path`` (then the folder is fsynced); on an error it is removed.
+    """
+    if mode not in ("wb", "w"):
+        raise ValueError(f"atomic_open: mode {mode!r} is not 'wb' or 'w'")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+        with os.fdopen(fd, mode, encoding=encoding if mode == "w" else None) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
+
+
+def atomic_write(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder and an atomic rename."""
+    with atomic_open(path, "wb") as f:
+        f.write(data)
 
 
 def save_torch(obj: object, path: Path | str) -> None:
     """``torch.save`` that never leaves a half-written file at ``path``."""
+    import torch  # here, so that plain file writers do not pay for importing torch
+
     buf = io.BytesIO()
     torch.save(obj, buf)
     atomic_write(path, buf.getvalue())

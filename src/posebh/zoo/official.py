@@ -37,9 +37,11 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from posebh import skeletons
+from posebh.data.errors import DataError
 from posebh.method.config import MethodConfig
 from posebh.models.multihead import ModelConfig
 from posebh.zoo.checkpoint import build_model
@@ -54,12 +56,37 @@ class OfficialWeightsError(ValueError):
     """A released checkpoint that does not fit our modules (one line: file, key, shapes)."""
 
 
+def _meta_globals() -> list[tuple[object, str]]:
+    """What an mmcv ``meta`` needs beyond torch's own allow-list: numpy scalars (``scalar(dtype,
+    bytes)``, under numpy 1.x's and 2.x's module names) and the numeric dtypes they carry."""
+    scalar = (np._core if hasattr(np, "_core") else np.core).multiarray.scalar
+    dtypes = {type(np.dtype(t)) for t in (
+        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+        np.uint64, np.float16, np.float32, np.float64, np.longdouble, np.complex64,
+        np.complex128)}
+    return [(scalar, "numpy.core.multiarray.scalar"), (scalar, "numpy._core.multiarray.scalar"),
+            (np.dtype, "numpy.dtype")] + [(d, f"numpy.dtypes.{d.__name__}") for d in dtypes]
+
+
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """The tensors of an mmpose checkpoint file (weights under ``state_dict`` or at top level)."""
+    """The tensors of an mmpose checkpoint file (weights under ``state_dict`` or at top level).
+
+    Always ``torch.load(weights_only=True)``: tensors, plain containers and numpy scalars only
+    (the mmcv ``meta``); a file that needs any other global is refused, never unpickled.
+    """
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:  # mmcv ``meta`` may hold other objects: a trusted local file
-        obj = torch.load(path, map_location="cpu", weights_only=False)
+        with torch.serialization.safe_globals(_meta_globals()):
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        text = str(err)
+        m = re.search(r"GLOBAL (\S+)", text)
+        what = (f"it needs the global {m.group(1)}" if m
+                else f"{text.splitlines()[0][:160] if text else type(err).__name__}")
+        raise DataError(path, f"refused to load the checkpoint: {what}, which is not a tensor, "
+                              "plain container or numpy scalar (files can run code when "
+                              "unpickled; only safe ones are loaded)") from None
+    if not isinstance(obj, Mapping):
+        raise DataError(path, f"not a checkpoint: holds a {type(obj).__name__}, not a dict")
     return unwrap(obj)
 
 

@@ -1,21 +1,20 @@
 """Reading raw annotation files and writing converted ones, with one-line errors.
 
-``write_json`` writes to a temp file in the target folder and renames it, so a crash never leaves
-a half-written file where a later stage would take it as complete (the same idea as
-``posebh.pipelines.atomic_datasets``, without importing Kedro).
+``write_json`` writes through ``posebh.io.atomic_open`` (temp file in the target folder, fsync,
+rename, usual permissions), so a crash never leaves a half-written file where a later stage would
+take it as complete.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from posebh.data.errors import DataError
+from posebh.io import atomic_open
 
 
 def read_json(path: str | Path) -> Any:
@@ -38,16 +37,8 @@ def read_json(path: str | Path) -> Any:
 
 def write_json(path: str | Path, data: Any) -> None:
     """Write ``data`` as JSON through a temp file and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f)
 
 
 def image_size(path: Path) -> tuple[int, int]:

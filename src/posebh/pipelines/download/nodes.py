@@ -8,13 +8,16 @@ from pathlib import Path
 def fetch_raw(datasets: tuple[str, ...], params: dict) -> dict:
     """Real profile: make the raw files of ``datasets`` present (download only if enabled).
 
+    The status lists each dataset's raw paths and the sha256 recorded for every downloaded file
+    (so a file that changed upstream changes the status, and DVC re-runs what depends on it).
     The synthetic profile touches nothing (no network) and returns at once.
     """
     if params["source"] != "real":
         return {"source": params["source"], "datasets": {}}
-    from posebh.data.real.download import prepare
+    from posebh.data.real.download import prepare, recorded_sha256
 
     real = params["real"]
-    status = prepare(datasets, Path(params["image_root"]), download=real.get("download", False),
+    root = Path(params["image_root"])
+    status = prepare(datasets, root, download=real.get("download", False),
                      keep_archives=real.get("keep_archives", False))
-    return {"source": "real", "datasets": status}
+    return {"source": "real", "datasets": status, "sha256": recorded_sha256(root, datasets)}
