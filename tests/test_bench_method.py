@@ -4,7 +4,7 @@ import json
 
 from posebh.bench.method import bench_deploy, bench_train, synthetic_batch
 from posebh.commands import main
-from posebh.models.multihead import ModelConfig
+from posebh.models.config import ModelConfig
 
 TINY = dict(img_size=[32, 32], embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0, part_features=4,
             head_channels=8, datasets=["coco", "aic"])

@@ -8,7 +8,8 @@ import torch
 from posebh.evaluation.flops import gflops
 from posebh.method.config import MethodConfig
 from posebh.method.posebh_model import PoseBHModel
-from posebh.models.multihead import ModelConfig, MultiHeadPose
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
 from posebh.zoo.checkpoint import from_checkpoint, to_checkpoint
 from posebh.zoo.deploy import deploy, deploy_all
 

@@ -23,11 +23,12 @@ import torch.multiprocessing as mp
 from posebh.method.config import MethodConfig
 from posebh.method.objective import PoseBHObjective
 from posebh.method.posebh_model import PoseBHModel
-from posebh.models.multihead import ModelConfig, MultiHeadPose
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
 from posebh.training import distributed
+from posebh.training.config import OptimConfig, TrainConfig
 from posebh.training.objective import MultiHeadObjective
-from posebh.training.optim import OptimConfig
-from posebh.training.trainer import TrainConfig, train_multihead
+from posebh.training.trainer import train_multihead
 
 TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
             part_features=4, head_channels=8, datasets=("coco", "aic"))

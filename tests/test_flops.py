@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from posebh.evaluation.flops import gflops
-from posebh.models.multihead import ModelConfig, MultiHeadPose
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
 
 TINY = dict(
     img_size=(64, 48), embed_dim=32, num_heads=2, mlp_ratio=2.0, part_features=8, head_channels=16

@@ -24,9 +24,10 @@ from posebh.method.prototype_learning import (
 )
 from posebh.method.prototypes import PrototypeBank
 from posebh.method.sinkhorn import sinkhorn
-from posebh.models.multihead import ModelConfig
-from posebh.training.optim import OptimConfig, build_optimizer
-from posebh.training.trainer import TrainConfig, train_multihead
+from posebh.models.config import ModelConfig
+from posebh.training.config import OptimConfig, TrainConfig
+from posebh.training.optim import build_optimizer
+from posebh.training.trainer import train_multihead
 
 TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
             part_features=4, head_channels=8, datasets=("coco", "aic"))

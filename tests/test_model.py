@@ -3,8 +3,10 @@ import torch
 from posebh import skeletons
 from posebh.losses import joints_mse, multihead_mse
 from posebh.models.backbone import ExpertMlp
-from posebh.models.multihead import ModelConfig, MultiHeadPose
-from posebh.training.optim import OptimConfig, StepSchedule, param_groups
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
+from posebh.training.config import OptimConfig
+from posebh.training.optim import StepSchedule, param_groups
 from posebh.zoo.checkpoint import from_checkpoint, split_expert_backbone, to_checkpoint
 
 TINY = dict(img_size=(64, 48), embed_dim=32, depth=2, num_heads=2, mlp_ratio=2.0,
@@ -101,8 +103,9 @@ def test_layer_decay_and_schedule():
 def test_merged_label_space_shares_identically_named_channels_and_one_pass_gives_every_view():
     import torch
 
+    from posebh.models.config import ModelConfig
     from posebh.models.merged import canonical_name, merged_label_space
-    from posebh.models.multihead import ModelConfig, MultiHeadPose
+    from posebh.models.multihead import MultiHeadPose
 
     assert canonical_name("L_Eye") == "left_eye" and canonical_name("Root of tail") == "root_of_tail"
     names, index = merged_label_space(("coco", "ap10k"))

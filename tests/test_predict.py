@@ -6,7 +6,8 @@ import torch
 from posebh.data import synthetic
 from posebh.data.dataset import TopDownDataset
 from posebh.evaluation.predict import detections_to_coco, predict
-from posebh.models.multihead import ModelConfig, MultiHeadPose
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
 
 TINY = dict(img_size=(64, 48), embed_dim=32, depth=1, num_heads=2, mlp_ratio=2.0,
             part_features=8, head_channels=16)

@@ -25,12 +25,14 @@ SCRIPT = textwrap.dedent('''
     from posebh.io import save_torch
     from posebh.method.config import MethodConfig
     from posebh.method.objective import PoseBHObjective
-    from posebh.models.multihead import ModelConfig, MultiHeadPose
+    from posebh.models.config import ModelConfig
+    from posebh.models.multihead import MultiHeadPose
     from posebh.method.posebh_model import PoseBHModel
-    from posebh.training.optim import OptimConfig
+    from posebh.training.config import OptimConfig
     from posebh.training.objective import MultiHeadObjective
     from posebh.training.resume import ResumeFile
-    from posebh.training.trainer import TrainConfig, train_multihead
+    from posebh.training.config import TrainConfig
+    from posebh.training.trainer import train_multihead
 
     TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
                 part_features=4, head_channels=8, datasets=("coco", "aic"))

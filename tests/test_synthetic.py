@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from posebh import skeletons
-from posebh.data import bodies, render, synthetic
+from posebh.data import bodies, figure, render, synthetic
 
 ALL = ("coco", "aic", "mpii", "ap10k", "apt36k", "coco_wholebody", "interhand2d", "pw3d")
 CANVAS = (160, 160)
@@ -98,14 +98,14 @@ def test_animal_categories_consistent(tmp_path):
     assert len(a["categories"]) >= 5
 
 
-def _fixed_human(rng: np.random.Generator) -> bodies.Figure:
+def _fixed_human(rng: np.random.Generator) -> figure.Figure:
     """An unoccluded figure with both arms held out sideways (forearms well clear of the body)."""
     pose = bodies.sample_human_pose(rng)
     pose.update(lean=0.0, tilt=0.0)
     for side in ("left", "right"):
         pose[side].update(upper=90.0, fore=95.0, hand=95.0)
     fig = bodies.build_human(rng, pose)
-    return bodies.place(fig, CANVAS, 0.8, 0.0, (0.0, 0.0))
+    return figure.place(fig, CANVAS, 0.8, 0.0, (0.0, 0.0))
 
 
 def test_left_right_colour_cue():
@@ -147,10 +147,10 @@ def test_cross_dataset_offsets():
     assert get("mpii", "pelvis")[1] < hips[1]
     # wholebody body block == coco
     np.testing.assert_allclose(kp["coco_wholebody"][:17], kp["coco"])
-    animal = bodies.place(bodies.build_animal(np.random.default_rng(2)), CANVAS, 0.7, 0, (0, 0))
+    animal = figure.place(bodies.build_animal(np.random.default_rng(2)), CANVAS, 0.7, 0, (0, 0))
     ak = bodies.all_dataset_keypoints(animal)
     assert not np.allclose(ak["ap10k"], ak["apt36k"])
-    hand = bodies.place(bodies.build_hand(np.random.default_rng(3)), CANVAS, 0.8, 0, (0, 0))
+    hand = figure.place(bodies.build_hand(np.random.default_rng(3)), CANVAS, 0.8, 0, (0, 0))
     assert bodies.all_dataset_keypoints(hand)["interhand2d"].shape == (21, 2)
 
 

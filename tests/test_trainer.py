@@ -1,9 +1,10 @@
 import torch
 
-from posebh.models.multihead import ModelConfig, MultiHeadPose
-from posebh.training.optim import OptimConfig
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
+from posebh.training.config import OptimConfig, TrainConfig
 from posebh.training.objective import MultiHeadObjective
-from posebh.training.trainer import TrainConfig, autocast, train_multihead
+from posebh.training.trainer import autocast, train_multihead
 
 TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
             part_features=4, head_channels=8, datasets=("coco", "aic"))

@@ -1,16 +1,6 @@
-"""``python -m posebh`` runs the Kedro project (as the Kedro starter does)."""
+"""``python -m posebh`` = the ``posebh`` command line (Kedro runs through ``kedro run``)."""
 
-from pathlib import Path
-
-from kedro.framework.cli.utils import find_run_command
-from kedro.framework.project import configure_project
-
-
-def main() -> None:
-    package_name = Path(__file__).parent.name
-    configure_project(package_name)
-    find_run_command(package_name)()
-
+from posebh.commands import main
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

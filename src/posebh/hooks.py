@@ -34,8 +34,10 @@ def defining_file(conf: Path, env: str, key: str) -> str:
     return str(best.relative_to(conf.parent))
 
 
-class BadParameters(click.UsageError):
-    """Printed by the Kedro CLI as one line; exit code 2."""
+class BadParameters(click.ClickException):
+    """Printed by the Kedro CLI as one line (``Error: <file>: <key>: <problem> (got <value>)``)."""
+
+    exit_code = 2
 
 
 class CheckParameters:
@@ -44,5 +46,10 @@ class CheckParameters:
         try:
             check_params(context.params)
         except ConfigError as err:
-            where = defining_file(Path(context.project_path) / "conf", context.env or "base", err.key)
+            runtime = getattr(context.config_loader, "runtime_params", None) or {}
+            if _depth(runtime, err.key.split(".")) or err.key.split(".")[0] in runtime:
+                where = "--params"
+            else:
+                conf = Path(context.project_path) / "conf"
+                where = defining_file(conf, context.env or "base", err.key)
             raise BadParameters(f"{where}: {err}") from None

@@ -22,7 +22,7 @@ from posebh import skeletons
 from posebh.evaluation.flops import gflops
 from posebh.method.config import MethodConfig
 from posebh.method.objective import PoseBHObjective
-from posebh.models.multihead import ModelConfig
+from posebh.models.config import ModelConfig
 from posebh.training.objective import MultiHeadObjective
 from posebh.zoo.checkpoint import build_model, from_checkpoint, to_checkpoint
 from posebh.zoo.deploy import deploy

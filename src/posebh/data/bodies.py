@@ -20,11 +20,11 @@ identically named keypoints of two datasets sit close to, but not exactly on, ea
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from posebh import skeletons
+from posebh.data.figure import Figure, make_figure, rotation_matrix
 
 # ----------------------------------------------------------------------------- data tables
 
@@ -106,56 +106,6 @@ HAND_POINTS: tuple[str, ...] = ("hand_root",) + tuple(
     f"{f}{j}" for f in _FINGERS for j in range(1, 5)) + ("palm_ulnar",)
 
 
-# ----------------------------------------------------------------------------- figure record
-
-@dataclass
-class Figure:
-    """A model posed in figure-local coordinates and placed in the image by ``A @ p + t``."""
-
-    domain: str  # "human", "animal" or "hand"
-    names: dict[str, int]
-    local: np.ndarray  # (N, 2) canonical points, figure-local units
-    A: np.ndarray = field(default_factory=lambda: np.eye(2))  # local units -> image pixels
-    t: np.ndarray = field(default_factory=lambda: np.zeros(2))
-    species: str | None = None
-    side: int = 1  # hand domain: +1 left hand, -1 right hand; animal: +1 faces image right
-    extras: dict = field(default_factory=dict)  # model constants needed for drawing (radii ...)
-
-    @property
-    def scale(self) -> float:
-        """Pixels per figure-local unit."""
-        return float(np.sqrt(abs(np.linalg.det(self.A))))
-
-    def to_image(self, pts: np.ndarray) -> np.ndarray:
-        return np.asarray(pts, dtype=np.float64) @ self.A.T + self.t
-
-    @property
-    def points(self) -> np.ndarray:
-        """All canonical points in image pixels, (N, 2)."""
-        return self.to_image(self.local)
-
-    def p(self, name: str) -> np.ndarray:
-        """One canonical point in image pixels."""
-        return self.to_image(self.local[self.names[name]])
-
-    def local_extent(self) -> tuple[np.ndarray, np.ndarray]:
-        """(min, max) of the canonical points in local units, padded by the head/body radii."""
-        pad = self.extras.get("pad", 0.05)
-        return self.local.min(0) - pad, self.local.max(0) + pad
-
-
-def _rot(deg: float) -> np.ndarray:
-    a = np.deg2rad(deg)
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[c, -s], [s, c]])
-
-
-def _make(domain: str, pts: dict[str, np.ndarray], **kw) -> Figure:
-    names = {k: i for i, k in enumerate(pts)}
-    local = np.array([pts[k] for k in pts], dtype=np.float64)
-    return Figure(domain=domain, names=names, local=local, **kw)
-
-
 # ----------------------------------------------------------------------------- hand
 
 def sample_hand_pose(rng: np.random.Generator, curl: float = 1.0) -> dict:
@@ -205,7 +155,7 @@ def build_hand(rng: np.random.Generator) -> Figure:
     pose = sample_hand_pose(rng, curl=1.3)
     pts = _place_hand(hand_points(pose), "", np.zeros(2), np.array([0.0, -1.0]), side, 1.0)
     pts["forearm_end"] = np.array([0.0, 0.9])  # forearm stub (drawn, not annotated)
-    fig = _make("hand", pts, side=side, extras={"pad": 0.06})
+    fig = make_figure("hand", pts, side=side, extras={"pad": 0.06})
     fig.extras["fit_names"] = [n for n in fig.names if n != "forearm_end"]
     return fig
 
@@ -261,9 +211,9 @@ _FACE = face_points(HEAD_RX, HEAD_RY)
 
 def human_points(pose: dict) -> dict[str, np.ndarray]:
     """Canonical human points (figure-local, units of body height) for one pose."""
-    R = _rot(pose["lean"])
+    R = rotation_matrix(pose["lean"])
     up, perp = R @ np.array([0.0, -1.0]), R @ np.array([1.0, 0.0])
-    Rh = _rot(pose["lean"] + pose["tilt"])
+    Rh = rotation_matrix(pose["lean"] + pose["tilt"])
     h_up, h_perp = Rh @ np.array([0.0, -1.0]), Rh @ np.array([1.0, 0.0])
     pelvis = np.zeros(2)
     neck = pelvis + 0.30 * up
@@ -311,11 +261,11 @@ def build_human(rng: np.random.Generator, pose: dict | None = None) -> Figure:
     """A randomly posed human figure in local units (place it with :func:`place`)."""
     pose = sample_human_pose(rng) if pose is None else pose
     pts = human_points(pose)
-    Rh = _rot(pose["lean"] + pose["tilt"])
+    Rh = rotation_matrix(pose["lean"] + pose["tilt"])
     phi = np.linspace(0, 2 * np.pi, 20, endpoint=False)
     head_poly = pts["head_center"] + (np.stack([HEAD_RX * np.cos(phi), HEAD_RY * np.sin(phi)], 1)
                                       @ Rh.T)
-    return _make("human", pts, extras={"pad": 0.04, "pose": pose, "head_poly": head_poly})
+    return make_figure("human", pts, extras={"pad": 0.04, "pose": pose, "head_poly": head_poly})
 
 
 # ----------------------------------------------------------------------------- animal
@@ -399,34 +349,12 @@ def build_animal(rng: np.random.Generator, species: str | None = None, pose: dic
     hl = sp["head"]
     ell = np.stack([0.45 * hl * np.cos(phi), 0.3 * hl * np.sin(phi)], 1)
     head = pts["head_center"] + 0.2 * hl * hd + ell[:, :1] * hd + ell[:, 1:] * hup
-    return _make("animal", pts, species=species, side=facing,
+    return make_figure("animal", pts, species=species, side=facing,
                  extras={"pad": 0.08, "pose": pose, "near": "R" if facing > 0 else "L",
                          "torso_poly": torso, "head_poly": head})
 
 
-# ----------------------------------------------------------------------------- placement & readout
-
-def place(fig: Figure, canvas: tuple[int, int], fill: float, rotation: float,
-          shift: tuple[float, float]) -> Figure:
-    """Scale ``fig`` so its extent fills ``fill`` of the canvas, rotate (deg), centre + shift (px).
-
-    Animals facing image-left are mirrored here (``fig.side == -1``).
-    """
-    W, H = canvas
-    names = fig.extras.get("fit_names")
-    local = fig.local if names is None else fig.local[[fig.names[n] for n in names]]
-    local = np.concatenate([local] + [fig.extras[k] for k in ("head_poly", "torso_poly")
-                                      if k in fig.extras])
-    pad = fig.extras.get("pad", 0.05)
-    lo, hi = local.min(0) - pad, local.max(0) + pad
-    size = hi - lo
-    s = fill * min(H / size[1], 1.3 * W / size[0]) if fig.domain != "hand" else fill * min(W, H) / 1.1
-    M = np.diag([float(fig.side) if fig.domain == "animal" else 1.0, 1.0])
-    fig.A = s * _rot(rotation) @ M
-    centre = 0.5 * (lo + hi)
-    fig.t = np.array([W / 2 + shift[0], H / 2 + shift[1]]) - fig.A @ centre
-    return fig
-
+# ----------------------------------------------------------------------------- readout
 
 def dataset_keypoints(fig: Figure, dataset: str) -> np.ndarray:
     """``dataset``'s keypoints on ``fig`` in image pixels, (K, 2), in the skeleton's order."""

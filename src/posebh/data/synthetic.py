@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from posebh import skeletons
-from posebh.data import bodies, render
+from posebh.data import bodies, figure, render
 from posebh.data.bodies import Figure
 
 WHOLEBODY_PARTS: tuple[tuple[str, int, int], ...] = (  # field, start, count (skeleton order)
@@ -138,7 +138,7 @@ def _sample_figure(dataset: str, rng: np.random.Generator, canvas, style: dict) 
     fill = rng.uniform(*style["fill"])
     rot = rng.uniform(-style["rotation"], style["rotation"])
     shift = rng.uniform(-style["shift"], style["shift"], 2) * np.asarray(canvas)
-    return bodies.place(fig, canvas, fill, rot, (shift[0], shift[1]))
+    return figure.place(fig, canvas, fill, rot, (shift[0], shift[1]))
 
 
 def _compose(fig: Figure, col: dict, bg: Image.Image, canvas,
@@ -247,7 +247,7 @@ def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir
         rot0, drot = rng.uniform(-style["rotation"], style["rotation"]), rng.uniform(-0.4, 0.4)
         shift0 = rng.uniform(-style["shift"], style["shift"], 2) * np.asarray(canvas)
         speed = facing * rng.uniform(0.3, 1.5) * W / 160.0  # px / frame along the facing direction
-        first = bodies.place(bodies.build_animal(rng, species, poses[0], facing), canvas, fill,
+        first = figure.place(bodies.build_animal(rng, species, poses[0], facing), canvas, fill,
                               rot0, (shift0[0], shift0[1]))
         scale = first.scale
         col = render.figure_colours(first, rng)
@@ -258,7 +258,7 @@ def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir
         for f, pose in enumerate(poses):
             fig = bodies.build_animal(rng, species, pose, facing)
             rot = rot0 + drot * f
-            fig.A = scale * bodies._rot(rot) @ np.diag([float(facing), 1.0])
+            fig.A = scale * figure.rotation_matrix(rot) @ np.diag([float(facing), 1.0])
             anchor = first.t + np.array([speed * f, 0.0])
             fig.t = anchor
             img, mask = _compose(fig, col, bg, canvas, occ)

@@ -12,7 +12,8 @@ from posebh import skeletons
 from posebh.method.config import MethodConfig
 from posebh.method.embedding import EmbeddingModule
 from posebh.method.prototypes import PrototypeBank
-from posebh.models.multihead import ModelConfig, MultiHeadPose
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
 
 
 class PoseBHModel(MultiHeadPose):

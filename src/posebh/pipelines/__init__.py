@@ -5,7 +5,23 @@
 """
 
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
+from pathlib import Path
+
+from kedro.utils import find_kedro_project
+
+from posebh.experiments import MATRIX_FILE, Matrix, load_matrix
+
+
+def project_root() -> Path:
+    """The Kedro project folder (where ``kedro`` / ``dvc`` run), found from the working folder."""
+    return Path(find_kedro_project(Path.cwd()) or Path.cwd())
+
+
+@cache
+def matrix() -> Matrix:
+    """The experiment matrix of this project (``pipelines/experiments.yaml``)."""
+    return load_matrix(project_root() / MATRIX_FILE)
 
 
 def bind(func: Callable, *args: object) -> partial:

@@ -15,8 +15,8 @@ from posebh.method.phases import boundaries
 from posebh.method.posebh_model import PoseBHModel
 from posebh.runs.config import SampleConfig
 from posebh.runs.fit import fingerprint, fit
+from posebh.training.config import TrainConfig
 from posebh.training.objective import MultiHeadObjective
-from posebh.training.trainer import TrainConfig
 from posebh.zoo.checkpoint import to_checkpoint
 from posebh.zoo.from_baseline import init_from_baseline
 

@@ -10,9 +10,10 @@ from posebh.models.multihead import MultiHeadPose
 from posebh.runs.config import SampleConfig
 from posebh.runs.inputs import data_digest, training_sets
 from posebh.training import distributed
+from posebh.training.config import TrainConfig
 from posebh.training.objective import Objective
 from posebh.training.resume import ResumeFile, digest
-from posebh.training.trainer import TrainConfig, select_device, train_multihead
+from posebh.training.trainer import select_device, train_multihead
 
 log = logging.getLogger(__name__)
 

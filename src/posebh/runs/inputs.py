@@ -9,7 +9,7 @@ from pathlib import Path
 
 from posebh import skeletons
 from posebh.data.dataset import TopDownDataset
-from posebh.models.multihead import ModelConfig
+from posebh.models.config import ModelConfig
 from posebh.runs.config import SampleConfig
 
 

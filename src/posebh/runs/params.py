@@ -7,9 +7,9 @@ from typing import Any
 
 from posebh.experiments import merged
 from posebh.method.config import MethodConfig
-from posebh.models.multihead import ModelConfig
+from posebh.models.config import ModelConfig
 from posebh.runs.config import EvalConfig, GridConfig, SampleConfig, TransferConfig
-from posebh.training.trainer import TrainConfig
+from posebh.training.config import TrainConfig
 
 
 def check_params(params: Mapping[str, Any]) -> None:

@@ -15,12 +15,14 @@ from posebh.method.config import MethodConfig
 from posebh.method.objective import PoseBHObjective
 from posebh.method.phases import transfer_phase_at
 from posebh.method.posebh_model import PoseBHModel
-from posebh.models.multihead import ModelConfig, MultiHeadPose
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
 from posebh.runs.config import EvalConfig, SampleConfig, TransferConfig
 from posebh.runs.finetune import prototypes_of
 from posebh.runs.inputs import make_dataset
+from posebh.training.config import TrainConfig
 from posebh.training.objective import MultiHeadObjective
-from posebh.training.trainer import TrainConfig, select_device, train_multihead
+from posebh.training.trainer import select_device, train_multihead
 from posebh.zoo.checkpoint import split_expert_backbone
 
 log = logging.getLogger(__name__)

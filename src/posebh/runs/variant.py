@@ -9,11 +9,12 @@ from typing import Any
 import torch
 
 from posebh.experiments import Variant, merged
-from posebh.models.multihead import ModelConfig, MultiHeadPose
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
 from posebh.runs.config import SampleConfig
 from posebh.runs.fit import fingerprint, fit
+from posebh.training.config import TrainConfig
 from posebh.training.objective import MultiHeadObjective
-from posebh.training.trainer import TrainConfig
 from posebh.zoo.checkpoint import to_checkpoint
 
 

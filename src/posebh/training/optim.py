@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Annotated
 
 import torch
-from pydantic import Field
 from torch import nn
 
-from posebh import configs
-
-
-@configs.strict
-@dataclass
-class OptimConfig:
-    lr: Annotated[float, Field(gt=0)] = 1e-3
-    weight_decay: Annotated[float, Field(ge=0)] = 0.1
-    betas: tuple[Annotated[float, Field(ge=0, lt=1)], Annotated[float, Field(ge=0, lt=1)]] = (0.9, 0.999)
-    layer_decay: Annotated[float, Field(gt=0, le=1)] = 0.75  # 0.75 ViT-B, 0.8 S/L/H (ViTPose++)
-    warmup_iters: Annotated[int, Field(ge=0)] = 500
-    warmup_ratio: Annotated[float, Field(gt=0, le=1)] = 0.001
-    lr_steps: tuple[Annotated[int, Field(ge=0)], ...] = (170, 200)  # epochs where lr *= 0.1
-    grad_clip: Annotated[float, Field(gt=0)] = 1.0
+from posebh.training.config import OptimConfig
 
 
 def _layer_id(name: str, num_layers: int) -> int:

@@ -12,45 +12,18 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Annotated, Literal
 
 import numpy as np
 import torch
-from pydantic import Field
 from torch import nn
 from torch.utils.data import ConcatDataset, DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from posebh import configs
 from posebh.training import distributed
+from posebh.training.config import TrainConfig
 from posebh.training.objective import Objective
-from posebh.training.optim import OptimConfig, StepSchedule, build_optimizer
+from posebh.training.optim import StepSchedule, build_optimizer
 from posebh.training.resume import ResumeFile
-
-
-@configs.strict
-@dataclass
-class TrainConfig:
-    epochs: Annotated[int, Field(ge=1)] = 210
-    batch_size: Annotated[int, Field(ge=1)] = 64
-    seed: Annotated[int, Field(ge=0)] = 0
-    device: str = "auto"  # auto = CUDA when present | cpu | cuda | cuda:N
-    optim: OptimConfig = field(default_factory=OptimConfig)
-    heads_on_full_batch: bool = True  # ViTPose++: every head sees the whole batch (loss masked)
-    amp: Literal["auto", "none", "bf16", "fp16"] = "auto"  # auto: bf16/fp16 on CUDA, none on CPU
-    num_threads: Annotated[int, Field(ge=0)] = 0  # 0 = leave torch's default
-    num_workers: Annotated[int, Field(ge=0)] = 0
-    resume: str | None = None  # folder: each run saves <folder>/<variant>.pt every epoch, resumes
-    steps_per_epoch: Annotated[int, Field(ge=1)] | None = None  # cap: an "epoch" = this many batches
-    freeze_bn_stats: bool = False  # BN in eval mode (a step then ignores how the batch is split)
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str = "train") -> "TrainConfig":
-        return configs.parse(cls, d, where)
-
-    def to_dict(self) -> dict:
-        return configs.to_dict(self)
 
 
 def seed_everything(seed: int) -> None:

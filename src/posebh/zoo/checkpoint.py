@@ -6,7 +6,8 @@ import torch
 
 from posebh.method.config import MethodConfig
 from posebh.method.posebh_model import PoseBHModel
-from posebh.models.multihead import ModelConfig, MultiHeadPose
+from posebh.models.config import ModelConfig
+from posebh.models.multihead import MultiHeadPose
 
 
 def to_checkpoint(model: MultiHeadPose, **extra: object) -> dict:

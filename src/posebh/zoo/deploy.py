@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from posebh.models.config import ModelConfig
 from posebh.models.merged import merged_label_space
-from posebh.models.multihead import ModelConfig
 from posebh.zoo.checkpoint import split_expert_backbone
 
 

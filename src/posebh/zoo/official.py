@@ -43,7 +43,7 @@ import torch
 from posebh import skeletons
 from posebh.data.errors import DataError
 from posebh.method.config import MethodConfig
-from posebh.models.multihead import ModelConfig
+from posebh.models.config import ModelConfig
 from posebh.zoo.checkpoint import build_model
 
 DATASET_ORDER: tuple[str, ...] = skeletons.SOURCES + skeletons.TRANSFER  # expert/head index order

@@ -3,8 +3,10 @@ the control, UniDet), one namespace each."""
 
 from kedro.pipeline import Pipeline
 
-from posebh.pipelines.variants import matrix, variants_pipeline
+from posebh.pipelines import matrix
+from posebh.pipelines.finetune_variants import finetune_pipeline
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return variants_pipeline([n for n, v in matrix().variants.items() if v.kind == "finetune"])
+    names = [n for n, v in matrix().variants.items() if v.kind == "finetune"]
+    return sum((finetune_pipeline(n) for n in names), Pipeline([]))

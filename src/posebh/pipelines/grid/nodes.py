@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from posebh.pipelines.variants import matrix, sets_by_name
+from posebh.pipelines import matrix
+from posebh.pipelines.variants import sets_by_name
 from posebh.runs.config import EvalConfig, GridConfig
 from posebh.runs.grid import run_grid
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from kedro.pipeline import Node, Pipeline
 
 from posebh import skeletons
-from posebh.pipelines import bind
-from posebh.pipelines.variants import matrix
+from posebh.pipelines import bind, matrix
 from posebh.reporting.paper import load_tables
 from posebh.reporting.report import OVERLAY_MODELS
 

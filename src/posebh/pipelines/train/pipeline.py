@@ -3,8 +3,10 @@ namespace each; ``kedro run --pipelines=train --namespaces=baseline`` runs one."
 
 from kedro.pipeline import Pipeline
 
-from posebh.pipelines.variants import matrix, variants_pipeline
+from posebh.pipelines import matrix
+from posebh.pipelines.scratch_variants import scratch_pipeline
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return variants_pipeline([n for n, v in matrix().variants.items() if v.kind == "scratch"])
+    names = [n for n, v in matrix().variants.items() if v.kind == "scratch"]
+    return sum((scratch_pipeline(n) for n in names), Pipeline([]))
