@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import rawfixtures as rf
+
 from posebh.data.errors import DataError
 from posebh.data.real import convert_apt36k
 from posebh.data.real.convert import convert_split

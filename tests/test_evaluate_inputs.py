@@ -155,7 +155,7 @@ def test_official_layout_maps_each_part_to_its_own_keypoints(tmp_path: Path, cap
     for res in official:
         res["face_kpts"] = [v + 40.0 if (i % 3) != 2 else v for i, v in enumerate(res["face_kpts"])]
     flat = [{**{k: v for k, v in r.items() if k not in dict(WB_PARTS)},
-             "keypoints": sum((r[f] for f, _ in WB_PARTS), [])} for r in official]
+             "keypoints": [v for f, _ in WB_PARTS for v in r[f]]} for r in official]
     rc, out, err = _evaluate(capsys, tmp_path, gt, official, "coco_wholebody")
     assert rc == 0, err
     got = json.loads(out)

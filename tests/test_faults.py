@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 import rawfixtures as rf
+
 from posebh.commands import main as posebh_main
 from posebh.data.real.__main__ import main as real_main
 

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 import rawfixtures as rf
+
 from posebh.commands import main
 
 NAMES = ("apt36k_train.json", "apt36k_val.json", "apt36k_test.json")

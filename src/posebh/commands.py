@@ -144,10 +144,10 @@ def _profile_blocks(conf: Path, profile: str) -> tuple[dict, dict]:
 
 
 def _cmd_bench_method(args: argparse.Namespace) -> int:
+    import yaml
+
     from posebh.io import atomic_write
     from posebh.method.bench import run_method_bench
-
-    import yaml
 
     if min(args.steps, args.batch_embedded, args.batch_vitb) < 1:
         return _fail("--steps, --batch-embedded and --batch-vitb must be >= 1")
