@@ -215,7 +215,7 @@ def test_shipped_manifest_marks_every_unpublished_checksum_of_a_download():
 
 def test_the_download_status_carries_the_recorded_sha256(tmp_path, monkeypatch):
     from posebh.data.real import download
-    from posebh.pipelines.data.nodes import fetch_raw
+    from posebh.pipelines.download.nodes import fetch_raw
 
     monkeypatch.setattr(download, "prepare", lambda datasets, root, **kw: {"toy": ["a.json"]})
     record = tmp_path / "toy/downloads/checksums.json"

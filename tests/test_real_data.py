@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import yaml
 from PIL import Image
+from support import profile_params
 
 from posebh.data import splits
 from posebh.data.errors import DataError
@@ -84,7 +85,7 @@ def coco_raw(root: Path, split: str = "val2017") -> dict:
     ]
     anns = [
         {"segmentation": [[1, 2, 3, 4, 5, 6]], "num_keypoints": 17, "area": 27789.11, "iscrowd": 0,
-         "keypoints": _kps(17), "image_id": 785, "bbox": [280.79, 44.73, 218.7, 346.68],
+         "keypoints": _kps(17, 300.0), "image_id": 785, "bbox": [280.79, 44.73, 218.7, 346.68],
          "category_id": 1, "id": 442619},
         {"segmentation": [[1, 2, 3, 4, 5, 6]], "num_keypoints": 2, "area": 1000.5, "iscrowd": 0,
          "keypoints": _kps(2, v=1) + [0] * 45, "image_id": 40083, "bbox": [10, 20, 30, 40],
@@ -205,10 +206,10 @@ def wholebody_raw(root: Path, split: str = "val") -> dict:
     images = [{"license": 4, "file_name": "000000000785.jpg", "height": 425, "width": 640, "id": 785},
               {"license": 1, "file_name": "000000040083.jpg", "height": 480, "width": 640, "id": 40083}]
     ann = {"segmentation": [[1, 2, 3, 4]], "num_keypoints": 17, "area": 27789.1, "iscrowd": 0,
-           "keypoints": _kps(17), "image_id": 785, "bbox": [280.79, 44.73, 218.7, 346.68],
+           "keypoints": _kps(17, 300.0), "image_id": 785, "bbox": [280.79, 44.73, 218.7, 346.68],
            "category_id": 1, "id": 442619, "face_box": [358.2, 69.86, 26.36, 25.85],
            "lefthand_box": [0.0, 0.0, 0.0, 0.0], "righthand_box": [280.43, 173.12, 27.86, 24.85],
-           "lefthand_kpts": [0.0] * 63, "righthand_kpts": _kps(21), "face_kpts": _kps(68, 300.0),
+           "lefthand_kpts": [0.0] * 63, "righthand_kpts": _kps(21, 300.0), "face_kpts": _kps(68, 300.0),
            "face_valid": True, "lefthand_valid": False, "righthand_valid": True, "foot_valid": True,
            "foot_kpts": _kps(6, 400.0)}
     raw = {"info": {"version": "1.0"}, "licenses": [], "images": images, "annotations": [ann],
@@ -270,7 +271,7 @@ def interhand_raw(root: Path, split: str = "test") -> tuple[dict, dict]:
 def pw3d_raw(root: Path, split: str = "test") -> dict:
     """ScoreHypo's processed 3DPW json (fields as listed in PoseBH's preprocess_3dpw.py)."""
     joint_img = np.zeros((24, 3))
-    joint_img[:, 0] = np.linspace(10, 1000, 24)  # x: inside the 1080-wide image
+    joint_img[:, 0] = np.linspace(110, 480, 24)  # x: inside the 1080-wide image and the box
     joint_img[:, 1] = np.linspace(5, 1930, 24)   # y: beyond 1920 at the end
     joint_img[:, 2] = 3.0
     joint_img[2, 2] = -0.5                       # behind the camera
@@ -284,12 +285,12 @@ def pw3d_raw(root: Path, split: str = "test") -> dict:
              "bbox": [100.0, 50.0, 400.0, 1500.0], "h36m_joints": [[0, 0, 0]] * 17,
              "smpl_joint_img": joint_img.tolist(), "smpl_joint_cam": [[0, 0, 0]] * 24,
              "joint_2d": [[0, 0]] * 24},
-            {"id": 80, "image_id": 8, "smpl_param": {}, "bbox": [0.0, 0.0, 10.0, 20.0], "area": 150.0,
+            {"id": 80, "image_id": 8, "smpl_param": {}, "bbox": [0.0, 0.0, 600.0, 1900.0], "area": 150.0,
              "h36m_joints": [], "smpl_joint_img": joint_img.flatten().tolist(), "smpl_joint_cam": []}]
     raw = {"images": images, "annotations": anns}
     _json(root / "pw3d" / "annotations" / f"3DPW_{split}.json", raw)
     for img in images:
-        _img(root / "pw3d" / "imageFiles" / img["sequence"] / img["file_name"], 12, 20)
+        _img(root / "pw3d" / "imageFiles" / img["sequence"] / img["file_name"], 1080, 1920)
     return raw
 
 
@@ -487,7 +488,7 @@ def test_corrupt_and_truncated_json_name_the_file(tmp_path):
     files = {"annotations": path, "images": tmp_path / "coco/val2017"}
     with pytest.raises(DataError) as err:
         convert_coco.convert(files)
-    _one_line(err, path, "malformed or truncated JSON")
+    _one_line(err, path, "malformed JSON", "truncated or corrupt")
     path.write_bytes(b"\xff\xfe{")
     with pytest.raises(DataError) as err:
         convert_coco.convert(files)
@@ -608,7 +609,7 @@ def test_apt36k_empty_split_and_broken_raw(tmp_path):
 # ----------------------------------------------------------------------------- manifest + pipeline
 
 def _paper_real_params() -> dict:
-    return yaml.safe_load(PAPER.read_text())["data"]
+    return profile_params("paper")["data"]
 
 
 def test_paper_file_table_matches_the_manifest_layout():

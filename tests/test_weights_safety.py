@@ -11,9 +11,9 @@ import os
 import numpy as np
 import pytest
 import torch
-from posebh.models.official import read_state_dict
 
 from posebh.data.errors import DataError
+from posebh.zoo.official import read_state_dict
 
 
 class _Payload:

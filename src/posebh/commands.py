@@ -1,4 +1,8 @@
-"""``posebh`` command line. Each subcommand lives in its own ``_add_<name>`` / ``_cmd_<name>`` pair."""
+"""``posebh`` command line. Each subcommand lives in its own ``_add_<name>`` / ``_cmd_<name>`` pair.
+
+Bad input (arguments, files, output paths) exits with code 2 after one line ``error: ...`` on
+stderr; nothing is written then.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from posebh import skeletons
+from posebh.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    BadInput,
+    OneLineParser,
+    check_output_dir,
+    check_output_file,
+)
+from posebh.cli import fail as _fail
 from posebh.evaluation.oks import ENGINES
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
+__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
@@ -33,9 +45,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         gt = load_gt(args.gt, args.dataset)
         results = load_results(args.pred, gt, args.dataset)
         metrics = evaluate_dataset(gt, results, args.dataset, args.engine)
-    except ValueError as exc:
-        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except ValueError as exc:  # DataError and the evaluators' protocol errors
+        return _fail(str(exc))
     if not args.json_only:
         print(f"# {args.dataset} ({args.engine})")
         print(format_table(metrics))
@@ -53,24 +64,31 @@ def _add_split_apt36k(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_split_apt36k(args: argparse.Namespace) -> int:
-    from posebh.data.splits import SplitError, split_apt36k, summary
-    from posebh.io import atomic_write
+    """Split, validate every part (``posebh.data.coco_validate``), then publish the three files
+    together with ``posebh.io.atomic_write_many``: all three are replaced, or none is (a new
+    train file beside an old test file could share videos with it)."""
+    from posebh.data.coco_validate import validate_coco
+    from posebh.data.errors import DataError
+    from posebh.data.jsonfile import read_json
+    from posebh.data.splits import OUTPUT_NAMES, SplitError, split_apt36k, summary
+    from posebh.io import atomic_write_many
 
-    try:
-        raw = json.loads(Path(args.raw).read_text())
-        parts = split_apt36k(raw, args.rule, args.seed)
-    except OSError as exc:
-        print(f"error: {args.raw}: cannot read ({exc.strerror})", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except json.JSONDecodeError as exc:
-        print(f"error: {args.raw}: malformed JSON ({exc.msg} at line {exc.lineno})", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (SplitError, KeyError, TypeError) as exc:
-        print(f"error: {args.raw}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     out = Path(args.out_dir)
-    for name, part in parts.items():  # each file lands complete or not at all
-        atomic_write(out / f"apt36k_{name}.json", json.dumps(part).encode())
+    try:
+        check_output_dir(out)
+        parts = split_apt36k(read_json(args.raw), args.rule, args.seed)
+        for part in parts.values():
+            validate_coco(part, args.raw, "apt36k")
+    except DataError as exc:
+        return _fail(str(exc))
+    except SplitError as exc:
+        return _fail(f"{args.raw}: {exc}")
+    try:
+        atomic_write_many({out / OUTPUT_NAMES[name]: json.dumps(part).encode()
+                           for name, part in parts.items()})
+    except OSError as exc:
+        return _fail(f"{out}: cannot write the split files ({exc.strerror or exc}); "
+                     "no file was changed")
     stats = summary(parts)
     print(f"{'split':<6} {'videos':>7} {'images':>7} {'instances':>9} {'species':>7}")
     for name, row in stats.items():
@@ -92,10 +110,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from posebh.io import atomic_write
 
     if args.instances < 1 or args.repeats < 1:
-        print("error: --instances and --repeats must be >= 1", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail("--instances and --repeats must be >= 1")
+    check_output_file(Path(args.out))
     res = run_bench(args.instances, args.repeats, args.seed)
-    atomic_write(Path(args.out), (json.dumps(res, indent=2) + "\n").encode())
+    try:
+        atomic_write(Path(args.out), (json.dumps(res, indent=2) + "\n").encode())
+    except OSError as exc:
+        return _fail(f"{args.out}: cannot write ({exc.strerror or exc})")
     print(format_bench(res))
     print(f"wrote {args.out}")
     return EXIT_OK
@@ -113,28 +134,50 @@ def _add_bench_method(sub: argparse._SubParsersAction) -> None:
 
 
 def _profile_blocks(conf: Path, profile: str) -> tuple[dict, dict]:
+    """The resolved model and method blocks of ``profile`` (its delta soft-merged over base)."""
     import yaml
 
-    model = yaml.safe_load((conf / profile / "parameters_train.yml").read_text())["model"]
-    method = yaml.safe_load((conf / profile / "parameters_method.yml").read_text())["method"]
-    return model, method
+    from posebh.experiments import merged
+
+    blocks = []
+    for file, key in (("parameters_train.yml", "model"), ("parameters_method.yml", "method")):
+        out: dict = {}
+        for env in dict.fromkeys(("base", profile)):
+            path = conf / env / file
+            if env == "base" or path.exists():  # base must exist; a profile may omit a file
+                block = (yaml.safe_load(path.read_text()) or {}).get(key, {})
+            else:
+                block = {}
+            if not isinstance(block, dict):
+                raise TypeError(f"{key} is not a mapping in {path}")
+            out = merged(out, block)
+        blocks.append(out)
+    return blocks[0], blocks[1]
 
 
 def _cmd_bench_method(args: argparse.Namespace) -> int:
+    import yaml
+
     from posebh.bench.method import run_method_bench
     from posebh.io import atomic_write
 
+    if min(args.steps, args.batch_embedded, args.batch_vitb) < 1:
+        return _fail("--steps, --batch-embedded and --batch-vitb must be >= 1")
     conf = Path(args.conf)
     try:
         (m_base, p_base), (m_paper, p_paper) = (_profile_blocks(conf, p) for p in ("base", "paper"))
-    except (OSError, KeyError, TypeError) as err:
-        print(f"error: {conf}: cannot read the model/method parameters ({err})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as err:
+        detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return _fail(f"{conf}: cannot read the model/method parameters ({detail})")
+    check_output_file(Path(args.out))
     res = run_method_bench({
         "embedded_default": {"model": m_base, "method": p_base, "batch_size": args.batch_embedded},
         "vit_b_256x192": {"model": m_paper, "method": p_paper, "batch_size": args.batch_vitb},
     }, steps=args.steps)
-    atomic_write(Path(args.out), (json.dumps(res, indent=2) + "\n").encode())
+    try:
+        atomic_write(Path(args.out), (json.dumps(res, indent=2) + "\n").encode())
+    except OSError as exc:
+        return _fail(f"{args.out}: cannot write ({exc.strerror or exc})")
     for name, r in res["configs"].items():
         print(name, "train-step ratio to baseline:", r["train"]["ratio_to_baseline_full_batch"])
         print(name, "deployed FLOPs ratio", r["deploy"]["flops_ratio"], "latency ratio",
@@ -152,7 +195,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="posebh", description="PoseBH reproduction suite")
+    parser = OneLineParser(prog="posebh", description="PoseBH reproduction suite")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in SUBCOMMANDS:
         add(sub)
@@ -160,9 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
-    args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    """Entry point; returns the process exit code (2 and one ``error:`` line on bad input)."""
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args))
+    except BadInput as exc:
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

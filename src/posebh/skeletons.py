@@ -34,10 +34,18 @@ class Skeleton:
     use_area: bool  # xtcocotools COCOeval use_area (False for AIC)
     metric: str  # "oks", "pckh" or "pck": which protocol reports this dataset
     domain: str  # "human", "animal" or "hand"
+    # Published annotation/results fields holding the keypoints, in keypoint order: (field, count).
+    # Empty means all of them are in ``keypoints`` (every dataset but COCO-WholeBody).
+    part_fields: tuple[tuple[str, int], ...] = ()
 
     @property
     def num_keypoints(self) -> int:
         return len(self.keypoints)
+
+    @property
+    def parts(self) -> tuple[tuple[str, int], ...]:
+        """(field, count) of each keypoint field of the published layout, in keypoint order."""
+        return self.part_fields or (("keypoints", self.num_keypoints),)
 
     def flip_index(self) -> np.ndarray:
         """Permutation mapping each keypoint to its mirror partner (itself if unpaired)."""
@@ -66,6 +74,7 @@ def load_skeletons() -> dict[str, Skeleton]:
             use_area=d["use_area"],
             metric=d["metric"],
             domain=d["domain"],
+            part_fields=tuple((f, int(n)) for f, n in d.get("parts", ())),
         )
         for name, d in raw.items()
     }

@@ -90,15 +90,60 @@ def _random_assignment(images: list[dict], seed: int) -> dict[int, str]:
     return video_split
 
 
+def _is_id(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, str)) and value != ""
+
+
+def _check_raw(raw: object) -> None:
+    """The fields the split reads: ids and video ids (int or str), unique image ids, str paths."""
+    if not isinstance(raw, dict):
+        raise SplitError(f"raw APT-36K annotations must be a JSON object, got {type(raw).__name__}")
+    for key in ("images", "annotations", "categories"):
+        if not isinstance(raw.get(key), list):
+            raise SplitError(f"raw APT-36K annotations have no {key!r} list")
+    seen: set = set()
+    for i, img in enumerate(raw["images"]):
+        if not isinstance(img, dict):
+            raise SplitError(f"images[{i}] is not an object")
+        for key in ("id", "video_id", "file_name"):
+            if key not in img:
+                raise SplitError(f"image {img.get('id')!r} lacks key {key!r}")
+        for key in ("id", "video_id"):
+            if not _is_id(img[key]):
+                raise SplitError(f"images[{i}] (id {img['id']!r}): {key} {img[key]!r} is not an "
+                                 "integer or string id")
+        if not isinstance(img["file_name"], str):
+            raise SplitError(f"images[{i}] (id {img['id']!r}): file_name {img['file_name']!r} is "
+                             "not a string")
+        if img["id"] in seen:
+            raise SplitError(f"images[{i}]: image id {img['id']!r} appears twice")
+        seen.add(img["id"])
+    for i, ann in enumerate(raw["annotations"]):
+        if not isinstance(ann, dict):
+            raise SplitError(f"annotations[{i}] is not an object")
+        if "image_id" not in ann:
+            raise SplitError(f"annotation {ann.get('id')!r} lacks key 'image_id'")
+        for key in ("image_id", "video_id"):
+            if key in ann and not _is_id(ann[key]):
+                raise SplitError(f"annotations[{i}] (id {ann.get('id')!r}): {key} {ann[key]!r} is "
+                                 "not an integer or string id")
+    for i, cat in enumerate(raw["categories"]):
+        if not isinstance(cat, dict) or not _is_id(cat.get("id")):
+            raise SplitError(f"categories[{i}]: id missing or not an integer or string")
+
+
+def _crowd_flag(value: object) -> object:
+    """``is_crowd``/``iscrowd`` as an int when it is an integral number, else unchanged (the
+    validator then names the bad value)."""
+    if isinstance(value, (bool, int, float)) and float(value).is_integer():
+        return int(value)
+    return value
+
+
 def split_apt36k(raw: dict, rule: str = "official", seed: int = 0) -> dict[str, dict]:
     """Split a raw APT-36K dict into {'train','val','test'} COCO dicts (iscrowd, normalised paths)."""
-    for key in ("images", "annotations", "categories"):
-        if key not in raw:
-            raise SplitError(f"raw APT-36K annotations have no {key!r} list")
+    _check_raw(raw)
     images = raw["images"]
-    for img in images:
-        if "video_id" not in img or "file_name" not in img:
-            raise SplitError(f"image {img.get('id')} lacks video_id or file_name")
     if rule == "official":
         video_split = _official_assignment(images)
     elif rule == "video-random":
@@ -106,7 +151,7 @@ def split_apt36k(raw: dict, rule: str = "official", seed: int = 0) -> dict[str, 
     else:
         raise SplitError(f"unknown split rule {rule!r} (official | video-random)")
 
-    categories = sorted(raw["categories"], key=lambda c: c["id"])
+    categories = sorted(raw["categories"], key=lambda c: (isinstance(c["id"], str), c["id"]))
     out = {s: {"info": copy.deepcopy(raw.get("info", {})), "images": [], "annotations": [],
                "categories": copy.deepcopy(categories)} for s in SPLITS}
     image_split = {}
@@ -123,7 +168,7 @@ def split_apt36k(raw: dict, rule: str = "official", seed: int = 0) -> dict[str, 
             raise SplitError(f"annotation {ann.get('id')} has video_id {ann['video_id']} but its "
                              f"image {ann['image_id']} is in {split} (video {split!r} mismatch)")
         new = {k: v for k, v in ann.items() if k != "is_crowd"}
-        new["iscrowd"] = int(ann.get("is_crowd", ann.get("iscrowd", 0)))
+        new["iscrowd"] = _crowd_flag(ann.get("is_crowd", ann.get("iscrowd", 0)))
         out[split]["annotations"].append(new)
     check_no_leakage(out)
     for s in SPLITS:

@@ -78,8 +78,15 @@ def make_coco(gt: dict, engine: str = "xtcocotools") -> Any:
     return coco
 
 
-def _zeros() -> dict[str, float]:
-    return {name: 0.0 for name in STAT_NAMES}
+def _empty_results(coco_gt: Any, engine: str) -> Any:
+    """A results object with no detections (``loadRes([])`` fails in pycocotools)."""
+    coco_cls, _ = _engine_modules(engine)
+    with _quiet():
+        coco_dt = coco_cls()
+        coco_dt.dataset = {"images": list(coco_gt.dataset.get("images", [])), "annotations": [],
+                           "categories": list(coco_gt.dataset.get("categories", []))}
+        coco_dt.createIndex()
+    return coco_dt
 
 
 def _run_cocoeval(
@@ -90,12 +97,16 @@ def _run_cocoeval(
     use_area: bool,
     engine: str,
 ) -> dict[str, float]:
-    """Load results into ``coco_gt`` and run one COCOeval; the 10 keypoint stats by name."""
-    if not results:
-        return _zeros()
+    """Load results into ``coco_gt`` and run one COCOeval; the 10 keypoint stats by name.
+
+    No results is still a full evaluation: 0 where the GT has instances, -1 where a stat has no
+    GT at all (e.g. APM without medium persons), as xtcocotools reports for an empty result set.
+    """
     _, eval_cls = _engine_modules(engine)
+    coco_dt = _empty_results(coco_gt, engine) if not results else None
     with _quiet():
-        coco_dt = coco_gt.loadRes([dict(r) for r in results])
+        if coco_dt is None:
+            coco_dt = coco_gt.loadRes([dict(r) for r in results])
         if engine == "xtcocotools":
             ev = eval_cls(coco_gt, coco_dt, iou_type, sigmas=sigmas, use_area=use_area)
         elif engine == "faster-coco-eval":
@@ -122,7 +133,7 @@ def evaluate_oks(
     """OKS AP/AR (AP, AP50, AP75, APM, APL, AR, AR50, AR75, ARM, ARL) of COCO-format results.
 
     Sigmas and ``use_area`` come from the dataset's skeleton (``sigmas`` overrides them). Empty
-    results give all zeros. ``engine="pycocotools"`` cannot do ``use_area=False`` (AIC).
+    results give 0 where the GT has instances and -1 where a stat has none (as xtcocotools). ``engine="pycocotools"`` cannot do ``use_area=False`` (AIC).
     """
     sk = skeletons.get(dataset)
     raw = sk.sigmas if sigmas is None else sigmas

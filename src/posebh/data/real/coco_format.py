@@ -1,54 +1,35 @@
-"""The suite's one COCO-style format: checked builders shared by every converter.
+"""The suite's one COCO-style format: builders shared by every converter, then one validator.
 
 A converted split is ``{"info": {dataset, image_root, source, description}, "images": [{id,
 file_name, width, height, ...}], "annotations": [{id, image_id, category_id, keypoints,
-num_keypoints, bbox, area, iscrowd, ...}], "categories": [...]}``. Every check raises a one-line
-``DataError`` naming the raw file: keypoint arrays of the wrong length or with non-numbers,
-boxes that are malformed or lie outside the image, references to unknown images, empty splits.
+num_keypoints, bbox, area, iscrowd, ...}], "categories": [...]}``. The builders here only check
+what they need to build a record (an object, its required keys, keypoints and box as numbers to
+count and measure); ``finalise`` then runs ``posebh.data.coco_validate.validate_coco`` on the
+converted split (after conversion, so raw visibility codes such as AIC's are already mapped).
+Every failure is a one-line ``DataError`` naming the raw file.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from posebh import skeletons
+from posebh.data.coco_validate import (
+    check_bbox,
+    check_id,
+    check_keypoints,
+    is_number,
+    validate_coco,
+)
 from posebh.data.errors import DataError
 
 IMAGE_KEYS: tuple[str, ...] = ("id", "file_name", "width", "height")
 ANN_KEYS: tuple[str, ...] = ("id", "image_id", "keypoints", "bbox")
 
-
-def _finite(v: Any) -> bool:
-    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
-
-
-def check_keypoints(values: Any, k: int, where: str, path: str | Path,
-                    field: str = "keypoints") -> list:
-    """A flat list of ``3*k`` finite numbers, else ``DataError``."""
-    if not isinstance(values, list):
-        raise DataError(path, f"{where}: {field} is {type(values).__name__}, expected a list")
-    if len(values) != 3 * k:
-        raise DataError(path, f"{where}: {field} has {len(values)} values, expected {3 * k} "
-                              f"({k} keypoints x 3)")
-    for v in values:
-        if not _finite(v):
-            raise DataError(path, f"{where}: {field} value {v!r} is not a finite number")
-    return values
-
-
-def check_bbox(bbox: Any, width: float, height: float, where: str, path: str | Path) -> list:
-    """``[x, y, w, h]``: finite, ``w, h >= 0``, overlapping the ``width x height`` image."""
-    if not isinstance(bbox, list) or len(bbox) != 4 or not all(_finite(v) for v in bbox):
-        raise DataError(path, f"{where}: bbox {bbox!r} is not [x, y, w, h] of 4 finite numbers")
-    x, y, w, h = bbox
-    if w < 0 or h < 0:
-        raise DataError(path, f"{where}: bbox {bbox!r} has a negative size")
-    if x > width or y > height or x + w < 0 or y + h < 0:
-        raise DataError(path, f"{where}: bbox {bbox!r} lies outside the {width}x{height} image")
-    return bbox
+__all__ = ["ANN_KEYS", "IMAGE_KEYS", "annotation_record", "check_bbox", "check_keypoints",
+           "convert_coco_style", "count_labelled", "finalise", "image_record", "skeleton_category"]
 
 
 def count_labelled(keypoints: Sequence[float]) -> int:
@@ -64,24 +45,25 @@ def skeleton_category(dataset: str, name: str, cat_id: int = 1) -> dict:
 
 
 def image_record(img: Any, i: int, path: str | Path, extra: Iterable[str] = ()) -> dict:
-    """Check one raw image entry; keep the suite's fields plus ``extra`` ones when present."""
+    """One raw image entry with the suite's fields plus ``extra`` ones when present."""
     if not isinstance(img, dict):
         raise DataError(path, f"images[{i}] is not an object")
     for key in IMAGE_KEYS:
         if key not in img:
             raise DataError(path, f"images[{i}]: missing key {key!r}")
+    check_id(img["id"], "id", f"images[{i}]", path)
     for key in ("width", "height"):
-        if not _finite(img[key]) or img[key] <= 0:
-            raise DataError(path, f"images[{i}] (id {img['id']}): {key} {img[key]!r} is not a "
+        if not is_number(img[key]) or img[key] <= 0:
+            raise DataError(path, f"images[{i}] (id {img['id']!r}): {key} {img[key]!r} is not a "
                                   "positive number")
     out = {k: img[k] for k in IMAGE_KEYS}
     out.update({k: img[k] for k in extra if k in img})
     return out
 
 
-def annotation_record(ann: Any, i: int, image: Mapping, k: int, path: str | Path,
-                      extra: Iterable[str] = (), parts: Sequence[tuple[str, int]] = ()) -> dict:
-    """Check one raw COCO-style annotation against its image; return it in the suite's form.
+def annotation_record(ann: Any, i: int, k: int, path: str | Path, extra: Iterable[str] = (),
+                      parts: Sequence[tuple[str, int]] = ()) -> dict:
+    """One raw COCO-style annotation in the suite's form (``finalise`` validates it fully).
 
     ``parts`` lists further keypoint fields and their sizes (COCO-WholeBody); ``extra`` names
     other raw fields kept as they are. ``num_keypoints``, ``area`` and ``iscrowd`` are kept when
@@ -91,10 +73,10 @@ def annotation_record(ann: Any, i: int, image: Mapping, k: int, path: str | Path
         raise DataError(path, f"annotations[{i}] is not an object")
     for key in ANN_KEYS:
         if key not in ann:
-            raise DataError(path, f"annotations[{i}] (id {ann.get('id')}): missing key {key!r}")
-    where = f"annotations[{i}] (id {ann['id']})"
+            raise DataError(path, f"annotations[{i}] (id {ann.get('id')!r}): missing key {key!r}")
+    where = f"annotations[{i}] (id {ann['id']!r})"
     kps = check_keypoints(ann["keypoints"], k, where, path)
-    bbox = check_bbox(ann["bbox"], image["width"], image["height"], where, path)
+    bbox = check_bbox(ann["bbox"], where, path)
     out = {
         "id": ann["id"],
         "image_id": ann["image_id"],
@@ -103,12 +85,12 @@ def annotation_record(ann: Any, i: int, image: Mapping, k: int, path: str | Path
         "num_keypoints": ann.get("num_keypoints", count_labelled(kps)),
         "bbox": bbox,
         "area": ann.get("area", bbox[2] * bbox[3]),
-        "iscrowd": int(ann.get("iscrowd", ann.get("is_crowd", 0))),
+        "iscrowd": ann.get("iscrowd", ann.get("is_crowd", 0)),
     }
     for field, n in parts:
         if field not in ann:
             raise DataError(path, f"{where}: missing key {field!r}")
-        out[field] = check_keypoints(ann[field], n, where, path, field)
+        out[field] = ann[field]
     out.update({key: ann[key] for key in extra if key in ann})
     return out
 
@@ -116,7 +98,7 @@ def annotation_record(ann: Any, i: int, image: Mapping, k: int, path: str | Path
 def convert_coco_style(raw: Any, path: str | Path, dataset: str, *, image_extra: Iterable[str] = (),
                        ann_extra: Iterable[str] = (), parts: Sequence[tuple[str, int]] = (),
                        keypoints: int | None = None) -> tuple[list[dict], list[dict], list[dict]]:
-    """Check and normalise a raw COCO-style dict -> (images, annotations, categories).
+    """Normalise a raw COCO-style dict -> (images, annotations, categories).
 
     ``keypoints`` is the length of the ``keypoints`` field in keypoints (default: the dataset's
     skeleton size; COCO-WholeBody keeps its 17 body points there and the rest in ``parts``).
@@ -136,21 +118,26 @@ def convert_coco_style(raw: Any, path: str | Path, dataset: str, *, image_extra:
         by_id[img["id"]] = img
     anns = []
     for i, ann in enumerate(raw["annotations"]):
-        image = by_id.get(ann.get("image_id")) if isinstance(ann, dict) else None
-        if isinstance(ann, dict) and image is None:
-            raise DataError(path, f"annotations[{i}] (id {ann.get('id')}): image_id "
-                                  f"{ann.get('image_id')!r} is not in images")
-        anns.append(annotation_record(ann, i, image or {}, k, path, ann_extra, parts))
+        if isinstance(ann, dict):
+            where = f"annotations[{i}] (id {ann.get('id')!r})"
+            image_id = check_id(ann.get("image_id"), "image_id", where, path)
+            if image_id not in by_id:
+                raise DataError(path, f"{where}: image_id {image_id!r} is not in images")
+        anns.append(annotation_record(ann, i, k, path, ann_extra, parts))
     return images, anns, raw["categories"]
 
 
 def finalise(dataset: str, images: list[dict], annotations: list[dict], categories: list[dict],
-             image_root: str | Path, sources: Sequence[str | Path], **extra: Any) -> dict:
-    """Assemble one converted split; an empty split is a ``DataError`` naming the first source."""
+             image_root: str | Path, sources: Sequence[str | Path], skeleton: str | None = None,
+             **extra: Any) -> dict:
+    """Assemble and validate one converted split (``skeleton``: layout to check, default
+    ``dataset``); an empty split is a ``DataError`` naming the first source."""
     if not images or not annotations:
         raise DataError(sources[0], f"empty split: {len(images)} images, {len(annotations)} "
                                     f"annotations after conversion to {dataset}")
     info = {"dataset": dataset, "image_root": str(image_root),
             "source": [str(s) for s in sources], "description": "converted by posebh.data.real"}
-    return {"info": info, "images": images, "annotations": annotations,
-            "categories": categories, **extra}
+    out = {"info": info, "images": images, "annotations": annotations,
+           "categories": categories, **extra}
+    validate_coco(out, sources[0], skeleton or dataset, limits_of=dataset)
+    return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from posebh.data.coco_validate import check_file_name, is_number
 from posebh.data.errors import DataError
 from posebh.data.real.coco_format import (
     annotation_record,
@@ -36,7 +37,9 @@ def _native_keypoints(values: object, where: str, path: Path) -> list[float]:
     out: list[float] = []
     for j in range(K):
         x, y, v = values[3 * j: 3 * j + 3]
-        if v not in NATIVE_TO_COCO_VIS:
+        if not (is_number(x) and is_number(y)):
+            raise DataError(path, f"{where}: keypoint {j} ({x!r}, {y!r}) is not two finite numbers")
+        if not is_number(v) or v not in NATIVE_TO_COCO_VIS:
             raise DataError(path, f"{where}: visibility {v!r} of keypoint {j} is not 1, 2 or 3")
         vis = NATIVE_TO_COCO_VIS[v]
         out += [x, y, vis] if vis else [0, 0, 0]
@@ -49,20 +52,26 @@ def _convert_native(raw: list, path: Path, image_dir: Path) -> tuple[list[dict],
         if not isinstance(entry, dict) or not {"image_id", "keypoint_annotations",
                                                "human_annotations"} <= set(entry):
             raise DataError(path, f"[{i}]: needs image_id, keypoint_annotations, human_annotations")
-        file_name = f"{entry['image_id']}.jpg"
+        if not isinstance(entry["image_id"], str) or "/" in entry["image_id"]:
+            raise DataError(path, f"[{i}]: image_id {entry['image_id']!r} is not an image name")
+        for key in ("keypoint_annotations", "human_annotations"):
+            if not isinstance(entry[key], dict):
+                raise DataError(path, f"[{i}] ({entry['image_id']}): {key} is "
+                                      f"{type(entry[key]).__name__}, expected an object")
+        file_name = check_file_name(f"{entry['image_id']}.jpg", f"[{i}]", path)
         width, height = image_size(image_dir / file_name)
         image = {"id": i + 1, "file_name": file_name, "width": width, "height": height}
         images.append(image)
         for human, kps in entry["keypoint_annotations"].items():  # file order
             where = f"[{i}] ({entry['image_id']}) {human}"
             box = entry["human_annotations"].get(human)
-            if not isinstance(box, list) or len(box) != 4:
+            if not isinstance(box, list) or len(box) != 4 or not all(is_number(v) for v in box):
                 raise DataError(path, f"{where}: human_annotations box {box!r} is not "
-                                      "[x1, y1, x2, y2]")
+                                      "[x1, y1, x2, y2] of 4 finite numbers")
             ann = {"id": len(anns) + 1, "image_id": image["id"], "category_id": 1,
                    "keypoints": _native_keypoints(kps, where, path),
                    "bbox": [box[0], box[1], box[2] - box[0], box[3] - box[1]], "iscrowd": 0}
-            anns.append(annotation_record(ann, i, image, K, path))
+            anns.append(annotation_record(ann, i, K, path))
     return images, anns
 
 

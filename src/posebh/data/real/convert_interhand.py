@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from posebh.data.coco_validate import check_id
 from posebh.data.errors import DataError
 from posebh.data.real.coco_format import (
     annotation_record,
-    check_bbox,
     finalise,
     image_record,
     skeleton_category,
@@ -33,6 +33,8 @@ K = 21
 HANDS: tuple[str, ...] = ("right", "left")  # order of the 42 joints in the release
 MIN_VALID = 11  # mmpose keeps a hand with more than this many valid joints
 IMAGE_EXTRA: tuple[str, ...] = ("capture", "subject", "seq_name", "camera", "frame_idx")
+CAMERA_SHAPES: dict[str, tuple[int, ...]] = {"camrot": (3, 3), "campos": (3,), "focal": (2,),
+                                             "princpt": (2,)}
 
 
 def project(world: np.ndarray, rot: np.ndarray, pos: np.ndarray, focal: np.ndarray,
@@ -45,12 +47,23 @@ def project(world: np.ndarray, rot: np.ndarray, pos: np.ndarray, focal: np.ndarr
 
 
 def _camera(cameras: dict, capture: str, name: str, path: Path) -> tuple[np.ndarray, ...]:
-    try:
-        cam = cameras[capture]
-        return tuple(np.asarray(cam[k][name], dtype=np.float64)
-                     for k in ("camrot", "campos", "focal", "princpt"))
-    except (KeyError, TypeError):
-        raise DataError(path, f"no camera {name!r} for capture {capture}") from None
+    """camrot (3,3), campos (3,), focal (2,), princpt (2,) of one camera, all finite."""
+    out = []
+    for key, shape in CAMERA_SHAPES.items():
+        try:
+            raw = cameras[capture][key][name]
+        except (KeyError, TypeError, IndexError):
+            raise DataError(path, f"no camera {name!r} for capture {capture}") from None
+        try:
+            arr = np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise DataError(path, f"capture {capture} camera {name!r}: {key} holds a "
+                                  "non-number") from None
+        if arr.shape != shape or not np.isfinite(arr).all():
+            raise DataError(path, f"capture {capture} camera {name!r}: {key} has shape "
+                                  f"{arr.shape}, expected {shape} finite numbers")
+        out.append(arr)
+    return tuple(out)
 
 
 def _world(joints: dict, capture: str, frame: str, path: Path) -> np.ndarray:
@@ -58,9 +71,9 @@ def _world(joints: dict, capture: str, frame: str, path: Path) -> np.ndarray:
         world = np.asarray(joints[capture][frame]["world_coord"], dtype=np.float64)
     except (KeyError, TypeError, ValueError):
         raise DataError(path, f"no world_coord for capture {capture} frame {frame}") from None
-    if world.shape != (2 * K, 3):
+    if world.shape != (2 * K, 3) or not np.isfinite(world).all():
         raise DataError(path, f"capture {capture} frame {frame}: world_coord has shape "
-                              f"{world.shape}, expected {(2 * K, 3)}")
+                              f"{world.shape}, expected {(2 * K, 3)} finite numbers")
     return world
 
 
@@ -75,7 +88,8 @@ def convert(files: Mapping[str, Path], dataset: str = "interhand2d") -> dict:
     for i, ann in enumerate(data["annotations"]):
         if not isinstance(ann, dict) or "image_id" not in ann or "joint_valid" not in ann:
             raise DataError(path, f"annotations[{i}]: needs image_id and joint_valid")
-        anns_by_image.setdefault(ann["image_id"], ann)  # mmpose uses the first annotation
+        image_id = check_id(ann["image_id"], "image_id", f"annotations[{i}]", path)
+        anns_by_image.setdefault(image_id, ann)  # mmpose uses the first annotation
     images, anns = [], []
     for i, raw_img in enumerate(data["images"]):
         image = image_record(raw_img, i, path, IMAGE_EXTRA)
@@ -85,13 +99,20 @@ def convert(files: Mapping[str, Path], dataset: str = "interhand2d") -> dict:
         for key in ("capture", "camera", "frame_idx"):
             if key not in raw_img:
                 raise DataError(path, f"images[{i}] (id {image['id']}): missing key {key!r}")
+        where = f"images[{i}] (id {image['id']!r})"
+        for key in ("capture", "camera", "frame_idx"):
+            check_id(raw_img[key], key, where, path)
         capture, frame = str(raw_img["capture"]), str(raw_img["frame_idx"])
         rot, pos, focal, princpt = _camera(cameras, capture, raw_img["camera"], files["camera"])
         xy = project(_world(joints, capture, frame, files["joints"]), rot, pos, focal, princpt)
-        valid = np.asarray(ann["joint_valid"], dtype=np.float64).reshape(-1)
-        if valid.size != 2 * K:
-            raise DataError(path, f"annotation of image {image['id']}: joint_valid has "
-                                  f"{valid.size} entries, expected {2 * K}")
+        try:
+            valid = np.asarray(ann["joint_valid"], dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise DataError(path, f"annotation of image {image['id']!r}: joint_valid "
+                                  f"{str(ann['joint_valid'])[:40]} is not a list of numbers") from None
+        if valid.size != 2 * K or not np.isin(valid, (0.0, 1.0)).all():
+            raise DataError(path, f"annotation of image {image['id']!r}: joint_valid has "
+                                  f"{valid.size} entries, expected {2 * K} flags 0 or 1")
         kept = 0
         for h, hand in enumerate(HANDS):
             v = valid[h * K:(h + 1) * K] * valid[(h + 1) * K - 1]  # invalid wrist -> whole hand
@@ -102,14 +123,12 @@ def convert(files: Mapping[str, Path], dataset: str = "interhand2d") -> dict:
             x0, y0 = good.min(axis=0)
             x1, y1 = good.max(axis=0)
             bbox = [float(x0), float(y0), float(x1 - x0), float(y1 - y0)]
-            where = f"image {image['id']} {hand} hand"
-            check_bbox(bbox, image["width"], image["height"], where, path)
             kps = [c for j in range(K) for c in (float(pts[j, 0]), float(pts[j, 1]),
                                                  int(v[j] > 0))]
             record = {"id": len(anns) + 1, "image_id": image["id"], "category_id": 1,
                       "keypoints": kps, "num_keypoints": int((v > 0).sum()), "bbox": bbox,
                       "area": bbox[2] * bbox[3], "iscrowd": 0, "hand": hand}
-            anns.append(annotation_record(record, i, image, K, path, extra=("hand",)))
+            anns.append(annotation_record(record, len(anns), K, path, extra=("hand",)))
             kept += 1
         if kept:
             images.append(image)

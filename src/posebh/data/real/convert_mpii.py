@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posebh.data.coco_validate import check_file_name, is_number
 from posebh.data.errors import DataError
 from posebh.data.real.coco_format import (
     annotation_record,
@@ -59,11 +60,12 @@ def load_gt_mat(path: Path, n: int) -> dict[str, np.ndarray]:
 
 
 def _box(entry: dict, where: str, path: Path) -> list[float]:
-    try:
-        cx, cy = (float(v) for v in entry["center"])
-        s = float(entry["scale"])
-    except (KeyError, TypeError, ValueError):
-        raise DataError(path, f"{where}: center/scale missing or malformed") from None
+    center, s = entry.get("center"), entry.get("scale")
+    if (not isinstance(center, list) or len(center) != 2 or not all(is_number(v) for v in center)
+            or not is_number(s) or s <= 0):
+        raise DataError(path, f"{where}: center {center!r} / scale {s!r} missing or malformed "
+                              "(expected [x, y] and a positive number)")
+    cx, cy = float(center[0]), float(center[1])
     cx, cy = cx - 1.0, cy + CENTER_SHIFT * s - 1.0
     side = PIXEL_STD * s
     return [cx - side / 2, cy - side / 2, side, side]
@@ -71,15 +73,18 @@ def _box(entry: dict, where: str, path: Path) -> list[float]:
 
 def _keypoints(entry: dict, where: str, path: Path) -> list[float]:
     joints, vis = entry.get("joints"), entry.get("joints_vis")
-    arr = np.asarray(joints, dtype=object)
-    if arr.shape != (K, 2) or not isinstance(vis, list) or len(vis) != K:
+    shape = (len(joints), *{len(j) if isinstance(j, list) else -1 for j in joints}) \
+        if isinstance(joints, list) else type(joints).__name__
+    if shape != (K, 2) or not isinstance(vis, list) or len(vis) != K:
         raise DataError(path, f"{where}: joints must be {K} x 2 and joints_vis {K} long, got "
-                              f"{arr.shape} and {len(vis) if isinstance(vis, list) else vis!r}")
-    try:
-        xy = np.asarray(joints, dtype=np.float64) - 1.0
-    except (TypeError, ValueError):
-        raise DataError(path, f"{where}: joints hold a non-number") from None
-    return _triplets(xy, np.asarray(vis) > 0)
+                              f"{shape} and {len(vis) if isinstance(vis, list) else vis!r}")
+    if not all(is_number(v) for j in joints for v in j):
+        raise DataError(path, f"{where}: joints hold a non-number")
+    bad = [v for v in vis if not is_number(v) or v not in (0, 1)]
+    if bad:
+        raise DataError(path, f"{where}: joints_vis value {bad[0]!r} is not 0 or 1")
+    xy = np.asarray(joints, dtype=np.float64) - 1.0
+    return _triplets(xy, np.asarray(vis, dtype=np.float64) > 0)
 
 
 def _triplets(xy: np.ndarray, visible: np.ndarray) -> list[float]:
@@ -103,6 +108,7 @@ def convert(files: Mapping[str, Path], dataset: str = "mpii") -> dict:
     for i, entry in enumerate(raw):
         if not isinstance(entry, dict) or "image" not in entry:
             raise DataError(path, f"[{i}]: missing key 'image'")
+        check_file_name(entry["image"], f"[{i}]", path)
         where = f"[{i}] ({entry['image']})"
         if entry["image"] not in images:
             w, h = image_size(image_dir / entry["image"])
@@ -119,6 +125,6 @@ def convert(files: Mapping[str, Path], dataset: str = "mpii") -> dict:
         ann = {"id": i + 1, "image_id": image["id"], "category_id": 1, "keypoints": kps,
                "num_keypoints": count_labelled(kps), "bbox": bbox, "area": bbox[2] * bbox[3],
                "iscrowd": 0, **extra}
-        anns.append(annotation_record(ann, i, image, K, path, extra=tuple(extra)))
+        anns.append(annotation_record(ann, i, K, path, extra=tuple(extra)))
     return finalise(dataset, list(images.values()), anns, [skeleton_category(dataset, "person")],
                     image_dir, [path] + ([files["head_boxes"]] if gt is not None else []))

@@ -20,6 +20,6 @@ def convert(files: Mapping[str, Path], dataset: str = "ochuman") -> dict:
     """Convert one OCHuman split (keypoints checked against the COCO skeleton)."""
     path = files["annotations"]
     images, anns, cats = convert_coco_style(read_json(path), path, "coco")
-    out = finalise(dataset, images, anns, cats, files["images"], [path])
+    out = finalise(dataset, images, anns, cats, files["images"], [path], skeleton="coco")
     out["info"]["skeleton"] = "coco"
     return out

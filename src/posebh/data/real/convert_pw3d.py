@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posebh.data.coco_validate import check_id
 from posebh.data.errors import DataError
 from posebh.data.real.coco_format import (
     annotation_record,
@@ -45,7 +46,10 @@ def convert(files: Mapping[str, Path], dataset: str = "pw3d") -> dict:
     for i, img in enumerate(raw["images"]):
         rec = image_record(img, i, path)
         if "sequence" not in img:
-            raise DataError(path, f"images[{i}] (id {img['id']}): missing key 'sequence'")
+            raise DataError(path, f"images[{i}] (id {img['id']!r}): missing key 'sequence'")
+        if not isinstance(img["sequence"], str) or not isinstance(img["file_name"], str):
+            raise DataError(path, f"images[{i}] (id {img['id']!r}): sequence {img['sequence']!r} "
+                                  f"/ file_name {img['file_name']!r} are not strings")
         rec["file_name"] = f"{img['sequence']}/{img['file_name']}"
         images.append(rec)
     by_id = {img["id"]: img for img in images}
@@ -53,7 +57,8 @@ def convert(files: Mapping[str, Path], dataset: str = "pw3d") -> dict:
     for i, ann in enumerate(raw["annotations"]):
         if not isinstance(ann, dict) or not {"id", "bbox", "smpl_joint_img"} <= ann.keys():
             raise DataError(path, f"annotations[{i}]: needs id, bbox and smpl_joint_img")
-        image = by_id.get(ann.get("image_id"))
+        where = f"annotations[{i}] (id {ann.get('id')!r})"
+        image = by_id.get(check_id(ann.get("image_id"), "image_id", where, path))
         if image is None:
             raise DataError(path, f"annotations[{i}] (id {ann.get('id')}): image_id "
                                   f"{ann.get('image_id')!r} is not in images")
@@ -65,6 +70,8 @@ def convert(files: Mapping[str, Path], dataset: str = "pw3d") -> dict:
             raise DataError(path, f"annotations[{i}] (id {ann.get('id')}): smpl_joint_img has "
                                   f"{joint_img.size} values, expected {3 * K} ({K} joints x 3)")
         joint_img = joint_img.reshape(K, 3)
+        if not np.isfinite(joint_img).all():
+            raise DataError(path, f"{where}: smpl_joint_img holds a non-finite number")
         vis = visible_joints(joint_img, image["width"], image["height"])
         kps = [c for j in range(K) for c in (float(joint_img[j, 0]), float(joint_img[j, 1]),
                                              int(vis[j]))]
@@ -72,6 +79,6 @@ def convert(files: Mapping[str, Path], dataset: str = "pw3d") -> dict:
                   "num_keypoints": int(vis.sum()), "bbox": ann["bbox"], "iscrowd": 0}
         if "area" in ann:
             record["area"] = ann["area"]
-        anns.append(annotation_record(record, i, image, K, path))
+        anns.append(annotation_record(record, i, K, path))
     return finalise(dataset, images, anns, [skeleton_category(dataset, "person")], files["images"],
                     [path])

@@ -9,17 +9,21 @@ it into boxes to crop.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
+from posebh.data.coco_validate import check_bbox, check_id, check_number
 from posebh.data.errors import DataError
-from posebh.data.real.files import read_json
+from posebh.data.jsonfile import read_json
 
 PERSON = 1
 
 
 def load_detections(path: Path, image_ids: set) -> list[dict]:
-    """Check a detection-results list against the GT images; keep the person boxes."""
+    """Check a detection-results list against the GT images; keep the person boxes.
+
+    Each detection: ``image_id`` of a GT image, ``bbox`` [x, y, w, h] of finite numbers with
+    ``w, h >= 0``, a finite ``score``, an optional id-like ``category_id`` (default person).
+    """
     raw = read_json(path)
     if not isinstance(raw, list):
         raise DataError(path, f"expected a JSON list of detections, got {type(raw).__name__}")
@@ -27,16 +31,14 @@ def load_detections(path: Path, image_ids: set) -> list[dict]:
     for i, det in enumerate(raw):
         if not isinstance(det, dict) or not all(k in det for k in ("image_id", "bbox", "score")):
             raise DataError(path, f"[{i}]: a detection needs image_id, bbox and score")
-        bbox, score = det["bbox"], det["score"]
-        if (not isinstance(bbox, list) or len(bbox) != 4
-                or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in bbox)):
-            raise DataError(path, f"[{i}]: bbox {bbox!r} is not [x, y, w, h] of 4 finite numbers")
-        if (isinstance(score, bool) or not isinstance(score, (int, float))
-                or not math.isfinite(score)):
-            raise DataError(path, f"[{i}]: score {score!r} is not a finite number")
-        if det["image_id"] not in image_ids:
-            raise DataError(path, f"[{i}]: image_id {det['image_id']!r} is not in the GT images")
-        if det.get("category_id", PERSON) == PERSON:
-            out.append({"image_id": det["image_id"], "category_id": PERSON, "bbox": bbox,
+        where = f"[{i}]"
+        bbox = check_bbox(det["bbox"], where, path)
+        score = check_number(det["score"], "score", where, path)
+        image_id = check_id(det["image_id"], "image_id", where, path)
+        category = check_id(det.get("category_id", PERSON), "category_id", where, path)
+        if image_id not in image_ids:
+            raise DataError(path, f"[{i}]: image_id {image_id!r} is not in the GT images")
+        if category == PERSON:
+            out.append({"image_id": image_id, "category_id": PERSON, "bbox": bbox,
                         "score": score})
     return out

@@ -13,26 +13,12 @@ from typing import Any
 
 from PIL import Image
 
+from posebh.data.coco_validate import check_image_files
 from posebh.data.errors import DataError
+from posebh.data.jsonfile import read_json
 from posebh.io import atomic_open
 
-
-def read_json(path: str | Path) -> Any:
-    """Parse a JSON file; a missing, unreadable, corrupt or truncated file is a ``DataError``."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(p, "file not found")
-    try:
-        with p.open("rb") as f:
-            return json.load(f)
-    except json.JSONDecodeError as err:
-        raise DataError(p, f"malformed or truncated JSON ({err.msg} at line {err.lineno} "
-                           f"column {err.colno})") from None
-    except UnicodeDecodeError as err:
-        raise DataError(p, f"not valid JSON text ({err.encoding}: {err.reason} at byte "
-                           f"{err.start})") from None
-    except OSError as err:
-        raise DataError(p, f"cannot read ({err.strerror})") from None
+__all__ = ["check_images", "image_size", "read_json", "write_json"]
 
 
 def write_json(path: str | Path, data: Any) -> None:
@@ -48,15 +34,14 @@ def image_size(path: Path) -> tuple[int, int]:
     try:
         with Image.open(path) as im:
             return int(im.width), int(im.height)
-    except OSError as err:
-        raise DataError(path, f"not a readable image ({err})") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise DataError(path, f"not a readable image ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
 
 
 def check_images(coco: dict, image_root: Path, source: str | Path) -> None:
-    """Raise naming the first image of ``coco`` missing under ``image_root`` (and how many are)."""
-    missing = [img["file_name"] for img in coco["images"]
-               if not (image_root / img["file_name"]).is_file()]
-    if missing:
-        raise DataError(image_root / missing[0],
-                        f"image file not found ({len(missing)} of {len(coco['images'])} images "
-                        f"listed in {source} are missing)")
+    """Every image of ``coco`` exists under ``image_root``, decodes and has its declared size.
+
+    The first failure is a ``DataError`` (a missing file also says how many are missing); see
+    ``posebh.data.coco_validate.check_image_files``.
+    """
+    check_image_files(coco, image_root, source)
