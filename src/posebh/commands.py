@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from posebh import skeletons
-from posebh.cli import (
+from posebh.cli_errors import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     BadInput,
@@ -21,7 +21,7 @@ from posebh.cli import (
     check_output_dir,
     check_output_file,
 )
-from posebh.cli import fail as _fail
+from posebh.cli_errors import fail as _fail
 from posebh.evaluation.oks import ENGINES
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]

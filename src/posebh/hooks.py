@@ -1,4 +1,5 @@
-"""Kedro hooks: every parameter block is checked before a run starts (Kedro glue)."""
+"""Kedro hooks (glue): parameters are checked before a run starts, and a node's old outputs are
+removed before it runs, so a killed run never leaves new files beside stale ones."""
 
 from __future__ import annotations
 
@@ -53,3 +54,26 @@ class CheckParameters:
                 conf = Path(context.project_path) / "conf"
                 where = defining_file(conf, context.env or "base", err.key)
             raise BadParameters(f"{where}: {err}") from None
+
+
+# A fit node's outputs and those its evaluate node derives from them: a new checkpoint must
+# never sit beside the metrics of the old one.
+DERIVED = {"train": ("metrics", "predictions"), "finetune": ("metrics", "predictions", "prototypes")}
+
+
+def stale_outputs(node_name: str, namespace: str | None, outputs: list[str]) -> list[str]:
+    """Catalog names to remove before ``node_name`` runs: its outputs, plus, for a fit node, the
+    outputs its namespace's evaluate node derives from the new checkpoint."""
+    kind = node_name.rpartition(".")[2]
+    derived = [f"{namespace}.{o}" for o in DERIVED.get(kind, ())] if namespace else []
+    return list(dict.fromkeys([*outputs, *derived]))
+
+
+class RemoveStaleOutputs:
+    @hook_impl
+    def before_node_run(self, node, catalog) -> None:
+        for name in stale_outputs(node.name, node.namespace, list(node.outputs)):
+            dataset = catalog.get(name)
+            path = dataset._describe().get("filepath") if dataset is not None else None
+            if path and Path(path).is_file():
+                Path(path).unlink()

@@ -35,6 +35,15 @@ def _live(directory: str | None):
     return Live(directory, dvcyaml=False, save_dvc_exp=False)
 
 
+def _close(live) -> None:
+    """End the dvclive run and close the DVC repo it opened (left open, a failed run prints
+    dulwich tracebacks at interpreter shutdown)."""
+    live.end()
+    repo = getattr(live, "_dvc_repo", None)  # dvclive keeps it private; no public close
+    if repo is not None:
+        repo.close()
+
+
 def fit(net: MultiHeadPose, sets: Mapping[str, dict], train: TrainConfig, sample: SampleConfig,
         objective: Objective, run_id: dict[str, str], live_dir: str | None = None) -> list[dict]:
     """Train ``net`` on ``sets`` (dataset name -> COCO dict); return the per-epoch history.
@@ -58,8 +67,9 @@ def fit(net: MultiHeadPose, sets: Mapping[str, dict], train: TrainConfig, sample
 
     log.info("training %d parameters on %s, %d samples", net.num_parameters(), device,
              sum(len(s) for s in datasets))
-    history = train_multihead(net, datasets, train, device, objective, on_epoch=on_epoch,
-                              resume=resume)
-    if live is not None:
-        live.end()
-    return history
+    try:
+        return train_multihead(net, datasets, train, device, objective, on_epoch=on_epoch,
+                               resume=resume)
+    finally:
+        if live is not None:
+            _close(live)

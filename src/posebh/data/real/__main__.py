@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from posebh.cli import BadInput, OneLineParser, check_output_dir, fail
+from posebh.cli_errors import BadInput, OneLineParser, check_output_dir, fail
 from posebh.data.errors import DataError
 
 DEFAULT_PARAMS = Path("conf/paper/parameters_data.yml")
