@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import REAL_SAMPLES, real_sample
 
 from posebh import skeletons
 from posebh.evaluation import (
@@ -26,15 +27,8 @@ from posebh.evaluation import (
     topdown_results,
 )
 
-REAL = Path("/work/shared/fixtures/real-samples")
-COCO_GT = REAL / "coco" / "test_coco.json"
-WB_GT = REAL / "coco" / "test_coco_wholebody.json"
-
-
-def _need(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"real sample {path} not available")
-    return path
+COCO_GT = "coco/test_coco.json"  # under support.REAL_SAMPLES
+WB_GT = REAL_SAMPLES / "coco" / "test_coco_wholebody.json"
 
 
 # ----------------------------------------------------------------------------- synthetic OKS data
@@ -164,7 +158,7 @@ def _gt_as_results(gt: dict) -> list[dict]:
 
 
 def test_f4c0_perfect_coco() -> None:
-    gt = json.loads(_need(COCO_GT).read_text())
+    gt = json.loads(real_sample(COCO_GT).read_text())
     res = _gt_as_results(gt)
     xt = evaluate_oks(gt, res, "coco")
     assert all(v == pytest.approx(1.0) for v in xt.values())
@@ -174,7 +168,7 @@ def test_f4c0_perfect_coco() -> None:
 
 
 def test_f4c1_rescore_oks_nms() -> None:
-    gt = json.loads(_need(COCO_GT).read_text())
+    gt = json.loads(real_sample(COCO_GT).read_text())
     inst = []
     for a in gt["annotations"]:
         w, h = a["bbox"][2], a["bbox"][3]
@@ -377,7 +371,7 @@ def test_validate_messages(tmp_path: Path) -> None:
 @pytest.mark.parametrize("dataset,rel", [("aic", "aic/test_aic.json"), ("ap10k", "ap10k/test_ap10k.json")])
 def test_real_samples_perfect(dataset: str, rel: str) -> None:
     """mmpose expects AP 1.0 with AP(M) = AR(M) = -1 (no medium instance) on these samples."""
-    gt = load_gt(_need(REAL / rel), dataset)
+    gt = load_gt(real_sample(rel), dataset)
     out = evaluate_oks(gt, _gt_as_results(gt), dataset)
     assert out["AP"] == pytest.approx(1.0) and out["AR"] == pytest.approx(1.0)
     assert out["APM"] == -1.0 and out["ARM"] == -1.0

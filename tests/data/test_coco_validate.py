@@ -12,12 +12,10 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from support import REAL_SAMPLES, ROOT, real_sample
 
 from posebh.data import coco_validate as cv
 from posebh.data.errors import DataError
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / ".." / "shared" / "fixtures" / "real-samples"
 
 
 def _kps(k: int, x0: float = 12.0, y0: float = 10.0, v: int = 2) -> list:
@@ -185,12 +183,10 @@ def test_evaluation_does_not_import_converter_code() -> None:
 def test_real_samples_pass(rel: str, dataset: str, folder: str) -> None:
     from posebh.data.jsonfile import read_json
 
-    path = SAMPLES / rel
-    if not path.is_file():
-        pytest.skip(f"real samples not found at {SAMPLES}")
+    path = real_sample(rel)
     data = read_json(path)
     cv.validate_coco(data, path, dataset)
-    cv.check_image_files(data, SAMPLES / folder, path)
+    cv.check_image_files(data, REAL_SAMPLES / folder, path)
 
 
 def test_read_json_failures_are_one_line(tmp_path: Path) -> None:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import real_sample
 
 from posebh import skeletons
 from posebh.commands import main
-
-REAL_COCO = Path("/work/shared/fixtures/real-samples/coco/test_coco.json")
 
 
 def _gt(k: int, n_images: int = 3, seed: int = 0, head: bool = False) -> dict:
@@ -76,13 +75,12 @@ def test_evaluate_table_and_engine(tmp_path: Path, capsys) -> None:
 
 
 def test_evaluate_real_coco(tmp_path: Path, capsys) -> None:
-    if not REAL_COCO.is_file():
-        pytest.skip("real COCO sample not available")
-    gt = json.loads(REAL_COCO.read_text())
+    real_coco = real_sample("coco/test_coco.json")
+    gt = json.loads(real_coco.read_text())
     res = [{"image_id": a["image_id"], "category_id": 1, "keypoints": a["keypoints"], "score": 1.0}
            for a in gt["annotations"]]
     p = _write(tmp_path, "pred.json", res)
-    rc, out, _ = _run(capsys, "evaluate", "--dataset", "coco", "--gt", str(REAL_COCO), "--pred",
+    rc, out, _ = _run(capsys, "evaluate", "--dataset", "coco", "--gt", str(real_coco), "--pred",
                       str(p), "--json-only")
     assert rc == 0 and json.loads(out)["AP"] == pytest.approx(1.0)
 

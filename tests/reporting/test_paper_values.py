@@ -2,13 +2,13 @@
 
 import math
 import re
-from pathlib import Path
 
 import pytest
+from support import SHARED
 
 from posebh.reporting import paper
 
-PAPER = Path(__file__).resolve().parents[2] / "shared" / "papers" / "posebh.txt"
+PAPER = SHARED / "papers" / "posebh.txt"
 pytestmark = pytest.mark.skipif(not PAPER.exists(), reason=f"{PAPER} not present")
 
 _SCI = re.compile(r"^(\d+(?:\.\d+)?)×10\^\{(-?\d+)\}$")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import real_sample
 
 from posebh.commands import main
 
-SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "real-samples"
 WB_PARTS = (("keypoints", 17), ("foot_kpts", 6), ("face_kpts", 68), ("lefthand_kpts", 21),
             ("righthand_kpts", 21))
 
@@ -173,9 +173,7 @@ def test_partial_wholebody_layout_is_refused(tmp_path: Path, capsys) -> None:
 
 
 def test_real_wholebody_sample_with_official_layout(tmp_path: Path, capsys) -> None:
-    gt_path = SAMPLES / "coco" / "test_coco_wholebody.json"
-    if not gt_path.is_file():
-        pytest.skip("real samples not available")
+    gt_path = real_sample("coco/test_coco_wholebody.json")
     gt = json.loads(gt_path.read_text())
     rc, out, err = _evaluate(capsys, tmp_path, gt_path, _official_results(gt), "coco_wholebody")
     assert rc == 0, err

@@ -9,8 +9,8 @@ from kedro.config import OmegaConfigLoader
 from kedro.framework.project import find_pipelines
 from kedro.framework.startup import bootstrap_project
 from kedro.io import DataCatalog
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 # Outputs written as a side effect of a node, not through the catalog (documented in the README):
 # dvclive's per-epoch logs (rendered images live inside data/02_intermediate).
 SIDE_EFFECTS = ("data/08_reporting/dvclive/",)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import ROOT
 
 from posebh.data.errors import DataError
 from posebh.data.real.download import MissingRawFiles, fetch, prepare
@@ -293,6 +294,6 @@ def test_download_pipeline_is_a_no_op_in_the_embedded_profile(monkeypatch):
         raise AssertionError("network access in the synthetic profile")
 
     monkeypatch.setattr(requests.Session, "get", no_network)
-    base = yaml.safe_load((Path(__file__).resolve().parents[1] / "conf/base/parameters_data.yml")
+    base = yaml.safe_load((ROOT / "conf/base/parameters_data.yml")
                           .read_text())["data"]
     assert fetch_raw(("coco", "mpii"), base) == {"source": "synthetic", "datasets": {}}

@@ -1,14 +1,13 @@
 """The Kedro pipelines are registered as users run them, built from the experiment matrix."""
 
-from pathlib import Path
 
 import pytest
 from kedro.framework.project import find_pipelines
 from kedro.framework.startup import bootstrap_project
+from support import ROOT
 
 from posebh.experiments import load_matrix, merged
 
-ROOT = Path(__file__).resolve().parents[1]
 MATRIX = ROOT / "pipelines" / "experiments.yaml"
 
 

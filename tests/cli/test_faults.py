@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 import rawfixtures as rf
+from support import ROOT
 
 from posebh.commands import main as posebh_main
 from posebh.data.real.__main__ import main as real_main
 
-ROOT = Path(__file__).resolve().parents[1]
 Setup = Callable[[Path], tuple[list[str], "Path | None"]]
 
 

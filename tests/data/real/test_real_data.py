@@ -5,14 +5,13 @@ complete raw tree; and, when present, the real samples in ../shared/fixtures/rea
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from PIL import Image
-from support import profile_params
+from support import profile_params, real_samples
 
 from posebh.data import splits
 from posebh.data.errors import DataError
@@ -31,22 +30,10 @@ from posebh.data.real.convert import convert_split
 from posebh.data.real.download import MissingRawFiles, prepare
 from posebh.data.real.manifest import default_manifest
 
-ROOT = Path(__file__).resolve().parents[1]
-PAPER = ROOT / "conf" / "paper" / "parameters_data.yml"
-
-
-def _real_samples() -> Path:
-    env = os.environ.get("POSEBH_REAL_SAMPLES")
-    default = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real-samples"
-    return Path(env) if env else default
-
 
 @pytest.fixture
 def real() -> Path:
-    path = _real_samples()
-    if not path.is_dir():
-        pytest.skip(f"real samples not found at {path}")
-    return path
+    return real_samples()
 
 
 def _img(path: Path, w: int, h: int) -> None:
