@@ -2,12 +2,14 @@
 
 import json
 
+import tiny
+
 from posebh.bench.method import bench_deploy, bench_train, synthetic_batch
 from posebh.commands import main
 from posebh.models.config import ModelConfig
 
-TINY = dict(img_size=[32, 32], embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0, part_features=4,
-            head_channels=8, datasets=["coco", "aic"])
+# as a parameters file holds it (lists, not tuples)
+TINY = {**tiny.TINY, "img_size": [32, 32], "datasets": ["coco", "aic"]}
 METHOD = {"embed_dim": 8, "num_clusters": 8}
 
 

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from tiny import TINY_64
 
 from posebh.evaluation.flops import gflops
 from posebh.models.config import ModelConfig
 from posebh.models.multihead import MultiHeadPose
 
-TINY = dict(
-    img_size=(64, 48), embed_dim=32, num_heads=2, mlp_ratio=2.0, part_features=8, head_channels=16
-)
-
 
 def _tiny(depth: int) -> MultiHeadPose:
-    return MultiHeadPose(ModelConfig(depth=depth, **TINY))
+    return MultiHeadPose(ModelConfig(depth=depth, **TINY_64))
 
 
 def test_tiny_positive_and_restores_mode() -> None:

@@ -1,6 +1,7 @@
 """Top-down inference with GT boxes and with detector boxes (rescoring + OKS-NMS)."""
 
 import pytest
+import tiny
 import torch
 
 from posebh.data import synthetic
@@ -9,8 +10,7 @@ from posebh.evaluation.predict import detections_to_coco, predict
 from posebh.models.config import ModelConfig
 from posebh.models.multihead import MultiHeadPose
 
-TINY = dict(img_size=(64, 48), embed_dim=32, depth=1, num_heads=2, mlp_ratio=2.0,
-            part_features=8, head_channels=16)
+TINY = {**tiny.TINY_64, "depth": 1}
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from tiny import METHOD, TINY, TinyKeypoints, first_batch, kept_num_threads
 
 from posebh.method.config import MethodConfig
 from posebh.method.css import peaks, reliable_joints, reliable_targets, render_gaussians
@@ -29,48 +30,16 @@ from posebh.training.config import OptimConfig, TrainConfig
 from posebh.training.optim import build_optimizer
 from posebh.training.trainer import train_multihead
 
-TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
-            part_features=4, head_channels=8, datasets=("coco", "aic"))
-METHOD = dict(embed_dim=8, num_clusters=6)
 
-
-class Points(torch.utils.data.Dataset):
+def points(idx: int, k: int) -> TinyKeypoints:
     """K keypoints at random cells of an 8x8 heatmap (3x3 blobs: 1 at the centre, 0.5 around),
     drawn into the 32x32 image as 4x4 squares; ~20% of the keypoints unlabelled."""
-
-    def __init__(self, idx: int, k: int, n: int = 8) -> None:
-        self.idx, self.k, self.n, self.epoch = idx, k, n, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> dict:
-        g = torch.Generator().manual_seed(10_000 * self.idx + 1000 * self.epoch + i)
-        cells = torch.randperm(36, generator=g)[: self.k]  # inner 6x6 cells, no border clipping
-        ys, xs = cells // 6 + 1, cells % 6 + 1
-        img = torch.zeros(3, 32, 32)
-        target = torch.zeros(17, 8, 8)
-        for j, (y, x) in enumerate(zip(ys.tolist(), xs.tolist())):
-            img[j % 3, 4 * y:4 * y + 4, 4 * x:4 * x + 4] += (j + 1) / self.k
-            blob = torch.full((3, 3), 0.5)
-            blob[1, 1] = 1.0
-            target[j, y - 1:y + 2, x - 1:x + 2] = blob
-        weight = torch.zeros(17)
-        weight[: self.k] = (torch.rand(self.k, generator=g) > 0.2).float()
-        return {"image": img, "target": target, "target_weight": weight,
-                "dataset_idx": torch.tensor(self.idx)}
+    return TinyKeypoints(idx, k, style="square", unlabelled=0.2)
 
 
 def _model(**method: object) -> PoseBHModel:
     torch.manual_seed(0)
     return PoseBHModel(ModelConfig(**TINY), MethodConfig(**{**METHOD, **method}))
-
-
-def _batch(ds: Points, n: int) -> dict[str, torch.Tensor]:
-    return torch.utils.data.default_collate([ds[i] for i in range(n)])
 
 
 # ------------------------------------------------------------------------------- Sinkhorn (Eq. 3)
@@ -203,7 +172,7 @@ def test_objective_on_a_non_coco_batch_touches_only_that_datasets_bank_rows():
     obj = PoseBHObjective(model, model.method, 4, True)
     obj.start_epoch(0)  # phase 1: prototypes are updated
     before = model.bank.prototypes.clone()
-    batch = _batch(Points(1, 14), 4)  # AIC only
+    batch = first_batch(points(1, 14), 4)  # AIC only
     terms = obj(batch)
     assert {"phm", "ppc", "ppd"} <= set(terms) and not any(k.startswith("loss_") for k in terms)
     changed = (model.bank.prototypes != before).flatten(1).any(dim=1).nonzero().flatten().tolist()
@@ -349,14 +318,11 @@ def _train(epochs: int = 4) -> tuple[list[dict], list[dict]]:
     cfg = TrainConfig(epochs=epochs, batch_size=4, num_threads=1,
                       optim=OptimConfig(lr=3e-3, warmup_iters=1, lr_steps=()))
     obj = PoseBHObjective(model, model.method, epochs, True)
-    threads = torch.get_num_threads()
-    try:
-        hist = train_multihead(model, [Points(0, 17), Points(1, 14)], cfg, torch.device("cpu"),
+    with kept_num_threads():
+        hist = train_multihead(model, [points(0, 17), points(1, 14)], cfg, torch.device("cpu"),
                                progress=False, objective=obj,
                                on_epoch=lambda e, log: snaps.append(
                                    {k: v.clone() for k, v in model.state_dict().items()}))
-    finally:
-        torch.set_num_threads(threads)
     return snaps, hist
 
 

@@ -1,3 +1,4 @@
+import tiny
 import torch
 
 from posebh import skeletons
@@ -9,8 +10,7 @@ from posebh.training.config import OptimConfig
 from posebh.training.optim import StepSchedule, param_groups
 from posebh.zoo.checkpoint import from_checkpoint, split_expert_backbone, to_checkpoint
 
-TINY = dict(img_size=(64, 48), embed_dim=32, depth=2, num_heads=2, mlp_ratio=2.0,
-            part_features=8, head_channels=16)
+TINY = {**tiny.TINY_64, "depth": 2}
 
 
 def test_output_shapes_per_head():
@@ -111,8 +111,7 @@ def test_merged_label_space_shares_identically_named_channels_and_one_pass_gives
     names, index = merged_label_space(("coco", "ap10k"))
     assert index["coco"][names.index("left_eye")] == index["coco"][1]
     assert index["ap10k"][0] == index["coco"][1]  # AP-10K L_Eye is COCO's left_eye channel
-    cfg = ModelConfig(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
-                      part_features=0, head_channels=8, datasets=("coco", "ap10k"),
+    cfg = ModelConfig(**{**tiny.TINY, "part_features": 0, "datasets": ("coco", "ap10k")},
                       label_space="merged")
     net = MultiHeadPose(cfg).eval()
     assert list(net.heads) == ["coco", "ap10k"]

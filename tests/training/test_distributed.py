@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.multiprocessing as mp
+from tiny import TINY, TinyKeypoints, kept_num_threads
 
 from posebh.method.config import MethodConfig
 from posebh.method.objective import PoseBHObjective
@@ -30,39 +31,14 @@ from posebh.training.config import OptimConfig, TrainConfig
 from posebh.training.objective import MultiHeadObjective
 from posebh.training.trainer import train_multihead
 
-TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
-            part_features=4, head_channels=8, datasets=("coco", "aic"))
 METHOD = dict(embed_dim=8, num_prototypes=1, num_clusters=6, alpha=1.0, beta=1.0, gamma=1.0)
 WORLD, GLOBAL_BATCH = 2, 8
 
 
-class Spots(torch.utils.data.Dataset):
+def spots(idx: int, k: int, n: int = 12) -> TinyKeypoints:
     """K keypoints on distinct cells of an 8x8 heatmap, one pixel each with a random confidence
     in [0.5, 1]: every sample has exactly K foreground pixels, all labelled."""
-
-    def __init__(self, idx: int, k: int, n: int = 12) -> None:
-        self.idx, self.k, self.n, self.epoch = idx, k, n, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> dict:
-        g = torch.Generator().manual_seed(10_000 * self.idx + 1000 * self.epoch + i)
-        cells = torch.randperm(64, generator=g)[: self.k]
-        conf = 0.5 + 0.5 * torch.rand(self.k, generator=g)
-        img = torch.zeros(3, 32, 32)
-        target = torch.zeros(17, 8, 8)
-        for j, (c, v) in enumerate(zip(cells.tolist(), conf.tolist())):
-            y, x = divmod(c, 8)
-            img[j % 3, 4 * y:4 * y + 4, 4 * x:4 * x + 4] += v
-            target[j, y, x] = v
-        weight = torch.zeros(17)
-        weight[: self.k] = 1.0
-        return {"image": img, "target": target, "target_weight": weight,
-                "dataset_idx": torch.tensor(self.idx)}
+    return TinyKeypoints(idx, k, n, style="spot")
 
 
 def _run(kind: str, batch_size: int) -> tuple[list[dict], dict[str, torch.Tensor]]:
@@ -73,17 +49,14 @@ def _run(kind: str, batch_size: int) -> tuple[list[dict], dict[str, torch.Tensor
     if kind == "baseline":
         model = MultiHeadPose(ModelConfig(**TINY))
         objective = MultiHeadObjective(model, cfg.heads_on_full_batch)
-        data = [Spots(0, 17), Spots(1, 14)]
+        data = [spots(0, 17), spots(1, 14)]
     else:
         model = PoseBHModel(ModelConfig(**TINY), MethodConfig(**METHOD))
         objective = PoseBHObjective(model, model.method, 10, True)  # epoch 0 = phase 1
-        data = [Spots(0, 17, n=24)]  # one dataset: equal pixel counts on every rank
-    threads = torch.get_num_threads()
-    try:
+        data = [spots(0, 17, n=24)]  # one dataset: equal pixel counts on every rank
+    with kept_num_threads():  # the single-process run shares pytest's process
         hist = train_multihead(model, data, cfg, torch.device("cpu"), progress=False,
                                objective=objective)
-    finally:
-        torch.set_num_threads(threads)  # the single-process run shares pytest's process
     return hist, {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 

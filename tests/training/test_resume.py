@@ -11,16 +11,20 @@ from pathlib import Path
 
 import pytest
 import torch
+from support import TESTS
 
 EPOCHS = 4  # PoseBH phases: epochs 0-1 phase 1, 2 phase 2 (K-means), 3 phase 3
 
 SCRIPT = textwrap.dedent('''
-    """Tiny multi-dataset training with a per-epoch resume file (written by tests/test_resume.py)."""
+    """Tiny multi-dataset training with a per-epoch resume file (by tests/training/test_resume.py)."""
     import sys
     import time
     from pathlib import Path
 
+    sys.path.insert(0, TESTS_DIR)  # tests/, for tiny.py
+
     import torch
+    from tiny import METHOD, TINY, TinyKeypoints
 
     from posebh.io import save_torch
     from posebh.method.config import MethodConfig
@@ -34,47 +38,19 @@ SCRIPT = textwrap.dedent('''
     from posebh.training.config import TrainConfig
     from posebh.training.trainer import train_multihead
 
-    TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
-                part_features=4, head_channels=8, datasets=("coco", "aic"))
-
-
-    class Points(torch.utils.data.Dataset):
-        def __init__(self, idx, k, n=8):
-            self.idx, self.k, self.n, self.epoch = idx, k, n, 0
-
-        def set_epoch(self, epoch):
-            self.epoch = epoch
-
-        def __len__(self):
-            return self.n
-
-        def __getitem__(self, i):
-            g = torch.Generator().manual_seed(10_000 * self.idx + 1000 * self.epoch + i)
-            cells = torch.randperm(36, generator=g)[: self.k]
-            ys, xs = cells // 6 + 1, cells % 6 + 1
-            img = torch.zeros(3, 32, 32)
-            target = torch.zeros(17, 8, 8)
-            for j, (y, x) in enumerate(zip(ys.tolist(), xs.tolist())):
-                img[j % 3, 4 * y:4 * y + 4, 4 * x:4 * x + 4] += (j + 1) / self.k
-                target[j, y - 1:y + 2, x - 1:x + 2] = 0.5
-                target[j, y, x] = 1.0
-            weight = torch.zeros(17)
-            weight[: self.k] = 1.0
-            return {"image": img, "target": target, "target_weight": weight,
-                    "dataset_idx": torch.tensor(self.idx)}
-
 
     def main(mode, resume, out, sleep, epochs, sleep_from):
         torch.manual_seed(0)
         if mode == "posebh":
-            model = PoseBHModel(ModelConfig(**TINY), MethodConfig(embed_dim=8, num_clusters=6))
+            model = PoseBHModel(ModelConfig(**TINY), MethodConfig(**METHOD))
             objective = PoseBHObjective(model, model.method, epochs, True)
         else:
             model = MultiHeadPose(ModelConfig(**TINY))
             objective = MultiHeadObjective(model, True)
         cfg = TrainConfig(epochs=epochs, batch_size=4, num_threads=1,
                           optim=OptimConfig(lr=3e-3, warmup_iters=3, lr_steps=(3,)))
-        hist = train_multihead(model, [Points(0, 17), Points(1, 14)], cfg, torch.device("cpu"),
+        data = [TinyKeypoints(0, 17, style="square"), TinyKeypoints(1, 14, style="square")]
+        hist = train_multihead(model, data, cfg, torch.device("cpu"),
                                objective, progress=False,
                                resume=ResumeFile(Path(resume), {"variant": mode}),
                                on_epoch=lambda epoch, log: time.sleep(sleep * (epoch >= sleep_from)))
@@ -84,7 +60,7 @@ SCRIPT = textwrap.dedent('''
     if __name__ == "__main__":
         main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]),
              int(sys.argv[6]))
-''')
+''').replace("TESTS_DIR", repr(str(TESTS)))
 
 
 def _epoch_done(resume: Path) -> int:

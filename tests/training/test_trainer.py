@@ -1,4 +1,5 @@
 import torch
+from tiny import TINY, TinyKeypoints
 
 from posebh.models.config import ModelConfig
 from posebh.models.multihead import MultiHeadPose
@@ -6,39 +7,16 @@ from posebh.training.config import OptimConfig, TrainConfig
 from posebh.training.objective import MultiHeadObjective
 from posebh.training.trainer import autocast, train_multihead
 
-TINY = dict(img_size=(32, 32), embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
-            part_features=4, head_channels=8, datasets=("coco", "aic"))
 
-
-class Blobs(torch.utils.data.Dataset):
-    """A tiny dataset: a bright square whose centre is the target of every keypoint."""
-
-    def __init__(self, idx: int, k: int, n: int = 8) -> None:
-        self.idx, self.k, self.n, self.epoch = idx, k, n, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i):
-        g = torch.Generator().manual_seed(1000 * self.epoch + i)
-        y, x = torch.randint(2, 6, (2,), generator=g).tolist()
-        img = torch.zeros(3, 32, 32)
-        img[:, 4 * y:4 * y + 4, 4 * x:4 * x + 4] = 1
-        target = torch.zeros(17, 8, 8)
-        target[: self.k, y, x] = 1
-        weight = torch.zeros(17)
-        weight[: self.k] = 1
-        return {"image": img, "target": target, "target_weight": weight,
-                "dataset_idx": torch.tensor(self.idx)}
+def blobs(idx: int, k: int) -> TinyKeypoints:
+    """A bright square whose centre is the target of every keypoint (same layouts per dataset)."""
+    return TinyKeypoints(idx, k, style="blob", seed="epoch")
 
 
 def _run(cfg: TrainConfig):
     torch.manual_seed(0)
     model = MultiHeadPose(ModelConfig(**TINY))
-    hist = train_multihead(model, [Blobs(0, 17), Blobs(1, 14)], cfg, torch.device("cpu"),
+    hist = train_multihead(model, [blobs(0, 17), blobs(1, 14)], cfg, torch.device("cpu"),
                            MultiHeadObjective(model, cfg.heads_on_full_batch), progress=False)
     return model, hist
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import tiny
 import torch
 
 from posebh.evaluation.flops import gflops
@@ -13,8 +14,7 @@ from posebh.models.multihead import MultiHeadPose
 from posebh.zoo.checkpoint import from_checkpoint, to_checkpoint
 from posebh.zoo.deploy import deploy, deploy_all
 
-TINY = dict(img_size=(64, 48), embed_dim=16, depth=2, num_heads=2, mlp_ratio=2.0,
-            part_features=4, head_channels=8, datasets=("coco", "aic", "mpii"))
+TINY = {**tiny.TINY, "img_size": (64, 48), "depth": 2, "datasets": ("coco", "aic", "mpii")}
 
 
 def _randomised(model: MultiHeadPose) -> MultiHeadPose:
