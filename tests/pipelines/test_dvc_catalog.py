@@ -6,8 +6,6 @@ from pathlib import Path
 import pytest
 from dvc.repo import Repo
 from kedro.config import OmegaConfigLoader
-from kedro.framework.project import find_pipelines
-from kedro.framework.startup import bootstrap_project
 from kedro.io import DataCatalog
 from support import ROOT
 
@@ -17,13 +15,12 @@ SIDE_EFFECTS = ("data/08_reporting/dvclive/",)
 
 
 @pytest.fixture(scope="module")
-def project():
-    bootstrap_project(ROOT)
+def project(kedro_pipelines):
     conf = OmegaConfigLoader(str(ROOT / "conf"), base_env="base", default_run_env="base")
     catalog = DataCatalog.from_config(conf["catalog"])
     with Repo(str(ROOT)) as repo:
         stages = [(s.addressing, s.cmd, [str(Path(o.def_path)) for o in s.outs]) for s in repo.index.stages]
-    return catalog, find_pipelines(raise_errors=True), stages
+    return catalog, kedro_pipelines, stages
 
 
 def _kedro_files(catalog, pipeline) -> set[str]:

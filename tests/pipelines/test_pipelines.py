@@ -2,8 +2,6 @@
 
 
 import pytest
-from kedro.framework.project import find_pipelines
-from kedro.framework.startup import bootstrap_project
 from support import ROOT
 
 from posebh.experiments import load_matrix, merged
@@ -11,10 +9,9 @@ from posebh.experiments import load_matrix, merged
 MATRIX = ROOT / "pipelines" / "experiments.yaml"
 
 
-@pytest.fixture(scope="module")
-def pipelines():
-    bootstrap_project(ROOT)
-    return find_pipelines(raise_errors=True)
+@pytest.fixture
+def pipelines(kedro_pipelines):
+    return kedro_pipelines
 
 
 def test_every_pipeline_name_is_a_folder(pipelines):

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import rawfixtures as rf
+from support import one_line
 
 from posebh.data.errors import DataError
 from posebh.data.real import convert_apt36k
@@ -146,13 +147,6 @@ APT_ROWS: list[tuple[str, Callable, str]] = [
 ]
 
 
-def _one_line(err: pytest.ExceptionInfo, path: Path, fragment: str) -> None:
-    msg = str(err.value)
-    assert "\n" not in msg, msg
-    assert msg.startswith(str(path)), msg
-    assert fragment in msg, msg
-
-
 @pytest.mark.parametrize("row", ROWS, ids=[r[0] for r in ROWS])
 def test_converter_refuses(tmp_path: Path, row: tuple) -> None:
     _, dataset, role, change, fragment = row
@@ -165,7 +159,7 @@ def test_converter_refuses(tmp_path: Path, row: tuple) -> None:
     with pytest.raises(DataError) as err:
         convert_split(dataset, files, tmp_path)
     # a broken image is named itself; a broken annotation/detection file is named
-    _one_line(err, tmp_path / "coco/images" if role == "tree" else tmp_path / files[role], fragment)
+    one_line(err, tmp_path / "coco/images" if role == "tree" else tmp_path / files[role], fragment)
 
 
 @pytest.mark.parametrize("row", APT_ROWS, ids=[r[0] for r in APT_ROWS])
@@ -176,7 +170,7 @@ def test_apt36k_converter_refuses(tmp_path: Path, row: tuple) -> None:
     rf.rewrite(files["annotations"], change)
     with pytest.raises(DataError) as err:
         convert_apt36k.convert(files)
-    _one_line(err, files["annotations"], fragment)
+    one_line(err, files["annotations"], fragment)
 
 
 def test_aic_native_visibility_is_validated_after_conversion(tmp_path: Path) -> None:

@@ -8,13 +8,12 @@ import hashlib
 import http.server
 import io
 import json
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
-from support import ROOT
+from support import ROOT, one_line
 
 from posebh.data.errors import DataError
 from posebh.data.real.download import MissingRawFiles, fetch, prepare
@@ -83,20 +82,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    srv = Server()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-
-
-def _one_line_naming(err: pytest.ExceptionInfo, path: Path, fragment: str) -> None:
-    msg = str(err.value)
-    assert "\n" not in msg and msg.startswith(str(path)) and fragment in msg, msg
+def server(loopback) -> Server:
+    return loopback(Server())
 
 
 def test_success_verifies_size_and_checksums(server, tmp_path):
@@ -115,7 +102,7 @@ def test_resume_after_a_cut_connection(server, tmp_path):
     part = tmp_path / "a.bin.part"
     with pytest.raises(DataError) as err:  # no retries: the first attempt fails
         fetch(server.url("/a.bin"), dest, size=len(PAYLOAD), retries=0, progress=False)
-    _one_line_naming(err, dest, "download interrupted")
+    one_line(err, dest, "download interrupted")
     assert "run again to resume" in str(err.value)
     assert not dest.exists() and part.stat().st_size == 300_000
     fetch(server.url("/a.bin"), dest, size=len(PAYLOAD), sha256=hashlib.sha256(PAYLOAD).hexdigest(),
@@ -159,12 +146,12 @@ def test_checksum_mismatch_leaves_nothing_behind(server, tmp_path):
     dest = tmp_path / "a.bin"
     with pytest.raises(DataError) as err:
         fetch(server.url("/a.bin"), dest, md5="0" * 32, progress=False)
-    _one_line_naming(err, dest, f"checksum mismatch: md5 {hashlib.md5(PAYLOAD).hexdigest()}, "
+    one_line(err, dest, f"checksum mismatch: md5 {hashlib.md5(PAYLOAD).hexdigest()}, "
                                 f"expected {'0' * 32}")
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(DataError) as err:
         fetch(server.url("/a.bin"), dest, size=len(PAYLOAD) + 1, progress=False)
-    _one_line_naming(err, dest, "size mismatch")
+    one_line(err, dest, "size mismatch")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -172,7 +159,7 @@ def test_404_is_a_one_line_error(server, tmp_path):
     dest = tmp_path / "missing.zip"
     with pytest.raises(DataError) as err:
         fetch(server.url("/missing.zip"), dest, progress=False)
-    _one_line_naming(err, dest, "HTTP 404")
+    one_line(err, dest, "HTTP 404")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -184,7 +171,7 @@ def test_unreachable_server_is_a_one_line_error(tmp_path, monkeypatch):
     srv.server_close()
     with pytest.raises(DataError) as err:
         fetch(url, tmp_path / "a.bin", retries=1, backoff=0, timeout=5, progress=False)
-    _one_line_naming(err, tmp_path / "a.bin", "download interrupted (ConnectionError")
+    one_line(err, tmp_path / "a.bin", "download interrupted (ConnectionError")
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -243,7 +230,7 @@ def test_prepare_with_a_bad_checksum_places_nothing(server, tmp_path):
     raw = tmp_path / "raw"
     with pytest.raises(DataError) as err:
         prepare(["toy"], raw, download=True, manifest=manifest, progress=False)
-    _one_line_naming(err, raw / "toy/downloads/toy.zip", "checksum mismatch")
+    one_line(err, raw / "toy/downloads/toy.zip", "checksum mismatch")
     assert not (raw / "toy/images").exists() and not (raw / "toy/downloads/toy.zip").exists()
 
 
@@ -254,7 +241,7 @@ def test_a_corrupt_archive_is_removed_and_named(server, tmp_path):
     raw = tmp_path / "raw"
     with pytest.raises(DataError) as err:
         prepare(["toy"], raw, download=True, manifest=manifest, progress=False)
-    _one_line_naming(err, raw / "toy/downloads/toy.zip", "corrupt or unreadable archive")
+    one_line(err, raw / "toy/downloads/toy.zip", "corrupt or unreadable archive")
     assert not (raw / "toy/downloads/toy.zip").exists() and not (raw / "toy/images").exists()
 
 
@@ -279,7 +266,7 @@ def test_bad_manifest_is_a_one_line_error(tmp_path):
                     " provides: [a], get: g}\n")
     with pytest.raises(DataError) as err:
         load_manifest(path)
-    _one_line_naming(err, path, "url 'ftp://x' is not an http(s) URL")
+    one_line(err, path, "url 'ftp://x' is not an http(s) URL")
     path.write_text(path.read_text().replace("ftp://x", "null").replace("[a]", "[../a]"))
     with pytest.raises(DataError, match="must be a relative path"):
         load_manifest(path)

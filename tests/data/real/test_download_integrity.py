@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import ipaddress
 import json
 import logging
-import threading
 from pathlib import Path
 
 import pytest
@@ -93,16 +91,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    srv = Server()
-    assert ipaddress.ip_address(srv.server_address[0]).is_loopback
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+def server(loopback) -> Server:
+    return loopback(Server())  # asserts the server is bound to a loopback address
 
 
 def _get(srv: Server, dest: Path, retries: int = 0) -> None:
