@@ -7,10 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 from PIL import Image
-from test_reporting import (  # tests/ is on sys.path (pytest's rootdir-relative import)
-    PROV,
-    make_inputs,
-)
+from reportkit import PROV, make_inputs
 
 from posebh.reporting import report
 
