@@ -1,15 +1,22 @@
 """Shared test helpers (importable: ``pythonpath = ["tests"]`` in pyproject): project paths, the
-shared fixtures folder, and a profile's resolved parameters."""
+shared fixtures folder, and a profile's resolved parameters.
+
+Tests reach the project and ``../shared`` only through these names, never through
+``Path(__file__).parents[N]``, so a test file can move between folders of ``tests/``.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
 SHARED = ROOT.parent / "shared"  # ../shared beside the checkout (absent in some clones)
-REAL_SAMPLES = SHARED / "fixtures" / "real-samples"
+# POSEBH_REAL_SAMPLES points the real-format samples elsewhere (e.g. a full download)
+REAL_SAMPLES = Path(os.environ.get("POSEBH_REAL_SAMPLES") or SHARED / "fixtures" / "real-samples")
 
 
 def real_samples() -> Path:
@@ -17,6 +24,23 @@ def real_samples() -> Path:
     if not REAL_SAMPLES.is_dir():
         pytest.skip(f"{REAL_SAMPLES} not present")
     return REAL_SAMPLES
+
+
+def real_sample(rel: str) -> Path:
+    """One file of the real-format samples, or a clean skip where it is absent."""
+    path = REAL_SAMPLES / rel
+    if not path.is_file():
+        pytest.skip(f"real sample {path} not available")
+    return path
+
+
+def one_line(err: pytest.ExceptionInfo, path: Path, *fragments: str) -> None:
+    """The error is one line that starts with ``path`` and holds every fragment."""
+    msg = str(err.value)
+    assert "\n" not in msg, msg
+    assert msg.startswith(str(path)), msg
+    for frag in fragments:
+        assert frag in msg, msg
 
 
 def profile_params(env: str) -> dict:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 PKG = SRC / "posebh"
 GLUE = ("posebh.pipelines", "posebh.pipeline_registry", "posebh.settings", "posebh.hooks")

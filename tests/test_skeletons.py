@@ -1,14 +1,14 @@
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import SHARED
 
 from posebh import skeletons
 
 EXPECTED = {"coco": 17, "aic": 14, "mpii": 16, "ap10k": 17, "apt36k": 17, "coco_wholebody": 133,
             "interhand2d": 21, "pw3d": 24}
-REFERENCE = Path(__file__).resolve().parents[2] / "shared/design/skeletons-reference.json"
+REFERENCE = SHARED / "design" / "skeletons-reference.json"
 
 
 @pytest.mark.parametrize("name,count", EXPECTED.items())
