@@ -179,3 +179,21 @@ def test_dvc_deps_cover_the_stage_imports(name):
     assert missing == [], f"dvc.yaml stage {name!r} misses deps {missing}"
     stale = sorted(d for d in deps if d.startswith("src/") and not any(_covered(f, [d]) for f in code))
     assert stale == [], f"dvc.yaml stage {name!r} lists code it never imports: {stale}"
+
+
+def suggested_deps(name: str) -> list[str]:
+    """The src deps a stage should list: its closure, whole folders where all of one is used."""
+    files = stage_code(_stages()[name])
+    out = set(files)
+    for folder in sorted({str(Path(f).parent) for f in files}, key=len, reverse=True):
+        every = {str(p.relative_to(ROOT)) for p in (ROOT / folder).rglob("*")
+                 if p.is_file() and "__pycache__" not in p.parts}
+        if folder != "src/posebh" and every and every <= files | {f for f in every
+                                                                 if not f.endswith(".py")}:
+            out = {f for f in out if not f.startswith(folder + "/")} | {folder}
+    return sorted(f for f in out if not any(f != g and f.startswith(g + "/") for g in out))
+
+
+if __name__ == "__main__":  # `python tests/test_architecture.py`: print each stage's code deps
+    for stage in _stages():
+        print(f"{stage}:", *(f"  - {d}" for d in suggested_deps(stage)), sep="\n")

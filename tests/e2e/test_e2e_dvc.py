@@ -61,3 +61,17 @@ def test_dvc_repro_smoke_profile(tmp_path):
     before = (work / "reports/metrics/baseline.json").stat().st_mtime_ns
     _run(["kedro", "run", "--env=test", "--pipeline", "ablation"], work)  # asserts exit code 0
     assert (work / "reports/metrics/baseline.json").stat().st_mtime_ns > before
+
+    # A run that fails inside training: one error, nothing stale, no shutdown tracebacks (#13).
+    # The code before the fix printed six dulwich "Exception ignored" tracebacks here.
+    env = dict(os.environ, KEDRO_DISABLE_TELEMETRY="1",
+               PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    failed = subprocess.run(["kedro", "run", "--env=test", "--pipelines=train", "--namespaces=aic_only",
+                             "--params", "train.batch_size=100000"], cwd=work, env=env,
+                            capture_output=True, text=True, timeout=600)
+    log = failed.stdout + failed.stderr
+    assert failed.returncode != 0 and "smaller than one batch" in log
+    assert "Exception ignored" not in log
+    # the failed node's old outputs and its evaluation's are gone, not left beside each other
+    assert not (work / "data/06_models/aic_only.pt").exists()
+    assert not (work / "reports/metrics/aic_only.json").exists()
