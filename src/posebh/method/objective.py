@@ -75,9 +75,11 @@ class PoseBHObjective:
         phm, ppc, ppd, neg, css = zero, zero, zero, zero, zero
         for d, name in enumerate(order):
             rows = didx == d
+            k, off = self.sizes[name], model.offsets[name]
+            if phase.css:  # head d on the other datasets' rows, whether or not d is in the batch
+                css = css + self._css(heads[name], emb, bank, ~rows, off, k, b)
             if not rows.any():
                 continue
-            k, off = self.sizes[name], model.offsets[name]
             t, w = target[rows, :k], weight[rows, :k]
             e = emb[rows]
             phm = phm + joints_mse(model.bank.heatmaps(e, slice(off, off + k), bank), t, w) * (
@@ -89,8 +91,6 @@ class PoseBHObjective:
             if phase.negatives:
                 a, p = negatives_loss(model.clusters, model.cluster_owner, px, off, c.similarity)
                 neg = neg + c.beta * a + c.gamma * p
-            if phase.css:
-                css = css + self._css(heads[name], emb, bank, didx != d, off, k, b)
         terms.update(phm=c.alpha * phm, ppc=c.beta * ppc, ppd=c.gamma * ppd)
         if phase.negatives:
             terms["neg"] = c.delta * neg
@@ -107,6 +107,8 @@ class PoseBHObjective:
         """
         c, model = self.cfg, self.model
         rows = unlabelled.nonzero(as_tuple=True)[0]
+        if len(rows) == 0:  # every row is labelled for d: nothing to supervise
+            return emb.sum() * 0.0
         with torch.no_grad():
             kp = model.bank.heatmaps(emb[rows], slice(off, off + k), bank)  # (U, K, h, w)
         keep, fused, weight = reliable_joints(head[rows], kp, c.css_conf_thr, c.css_dist_thr)
