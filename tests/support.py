@@ -51,3 +51,25 @@ def profile_params(env: str) -> dict:
 
     args = {k: v for k, v in CONFIG_LOADER_ARGS.items() if k != "default_run_env"}
     return dict(OmegaConfigLoader(str(ROOT / "conf"), env=env, **args)["parameters"])
+
+
+def keypoint_gt(k: int = 17, n_images: int = 3, seed: int = 0, head: bool = False) -> dict:
+    """A COCO-style GT of two large persons per 640x480 image (area 60000 > 96^2: APM/ARM have no
+    GT), ``k`` labelled keypoints each inside its box; ``head`` adds an MPII head box."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    images, anns = [], []
+    for i in range(1, n_images + 1):
+        images.append({"id": i, "file_name": f"{i}.jpg", "width": 640, "height": 480})
+        for j in range(2):
+            x, y, w, h = 50.0 + 300 * j, 60.0, 200.0, 300.0
+            kp = np.column_stack([rng.uniform(x, x + w, k), rng.uniform(y, y + h, k),
+                                  np.full(k, 2)])
+            ann = {"id": 10 * i + j + 1, "image_id": i, "category_id": 1,
+                   "keypoints": kp.reshape(-1).tolist(), "num_keypoints": k,
+                   "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0}
+            if head:
+                ann["head_bbox"] = [x + 80, y, 40.0, 50.0]
+            anns.append(ann)
+    return {"images": images, "annotations": anns, "categories": [{"id": 1, "name": "person"}]}

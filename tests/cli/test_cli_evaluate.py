@@ -7,27 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import real_sample
+from support import keypoint_gt, real_sample
 
 from posebh import skeletons
 from posebh.commands import main
-
-
-def _gt(k: int, n_images: int = 3, seed: int = 0, head: bool = False) -> dict:
-    rng = np.random.default_rng(seed)
-    images, anns = [], []
-    for i in range(1, n_images + 1):
-        images.append({"id": i, "file_name": f"{i}.jpg", "width": 640, "height": 480})
-        for j in range(2):
-            x, y, w, h = 50.0 + 300 * j, 60.0, 200.0, 300.0
-            kp = np.column_stack([rng.uniform(x, x + w, k), rng.uniform(y, y + h, k), np.full(k, 2)])
-            ann = {"id": 10 * i + j + 1, "image_id": i, "category_id": 1,
-                   "keypoints": kp.reshape(-1).tolist(), "num_keypoints": k,
-                   "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0}
-            if head:
-                ann["head_bbox"] = [x + 80, y, 40.0, 50.0]
-            anns.append(ann)
-    return {"images": images, "annotations": anns, "categories": [{"id": 1, "name": "x"}]}
 
 
 def _results(gt: dict, shift: float = 1.0) -> list[dict]:
@@ -55,7 +38,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize("dataset", ["coco", "aic", "ap10k"])
 def test_evaluate_oks_json(tmp_path: Path, capsys, dataset: str) -> None:
-    gt = _gt(skeletons.get(dataset).num_keypoints)
+    gt = keypoint_gt(skeletons.get(dataset).num_keypoints)
     g, p = _write(tmp_path, "gt.json", gt), _write(tmp_path, "pred.json", _results(gt))
     rc, out, err = _run(capsys, "evaluate", "--dataset", dataset, "--gt", str(g), "--pred", str(p),
                         "--json-only")
@@ -65,7 +48,7 @@ def test_evaluate_oks_json(tmp_path: Path, capsys, dataset: str) -> None:
 
 
 def test_evaluate_table_and_engine(tmp_path: Path, capsys) -> None:
-    gt = _gt(17)
+    gt = keypoint_gt(17)
     g, p = _write(tmp_path, "gt.json", gt), _write(tmp_path, "pred.json", _results(gt))
     rc, out, _ = _run(capsys, "evaluate", "--dataset", "coco", "--gt", str(g), "--pred", str(p),
                       "--engine", "pycocotools")
@@ -86,7 +69,7 @@ def test_evaluate_real_coco(tmp_path: Path, capsys) -> None:
 
 
 def test_evaluate_mpii_pckh(tmp_path: Path, capsys) -> None:
-    gt = _gt(16, head=True)
+    gt = keypoint_gt(16, head=True)
     g, p = _write(tmp_path, "gt.json", gt), _write(tmp_path, "pred.json", _results(gt, 2.0))
     rc, out, err = _run(capsys, "evaluate", "--dataset", "mpii", "--gt", str(g), "--pred", str(p),
                         "--json-only")
@@ -98,7 +81,7 @@ def test_evaluate_mpii_pckh(tmp_path: Path, capsys) -> None:
 
 
 def test_evaluate_interhand_pck(tmp_path: Path, capsys) -> None:
-    gt = _gt(21)
+    gt = keypoint_gt(21)
     g, p = _write(tmp_path, "gt.json", gt), _write(tmp_path, "pred.json", _results(gt, 3.0))
     rc, out, err = _run(capsys, "evaluate", "--dataset", "interhand2d", "--gt", str(g), "--pred",
                         str(p), "--json-only")
@@ -110,7 +93,7 @@ def test_evaluate_interhand_pck(tmp_path: Path, capsys) -> None:
 
 
 def test_evaluate_wholebody(tmp_path: Path, capsys) -> None:
-    gt = _gt(133)
+    gt = keypoint_gt(133)
     for a in gt["annotations"]:
         kp = a.pop("keypoints")
         a["keypoints"], a["foot_kpts"], a["face_kpts"] = kp[:51], kp[51:69], kp[69:273]
@@ -127,10 +110,10 @@ def test_evaluate_wholebody(tmp_path: Path, capsys) -> None:
 
 
 def _bad_cases(tmp: Path) -> list[tuple[str, list[str], str]]:
-    gt = _gt(17)
+    gt = keypoint_gt(17)
     good_gt = _write(tmp, "good_gt.json", gt)
     good_pred = _write(tmp, "good_pred.json", _results(gt))
-    wrong_k = _write(tmp, "wrong_k.json", _results(_gt(14)))
+    wrong_k = _write(tmp, "wrong_k.json", _results(keypoint_gt(14)))
     bad_img = _results(gt)
     bad_img[1]["image_id"] = 777
     no_score = _results(gt)
@@ -164,7 +147,7 @@ def test_evaluate_bad_inputs(tmp_path: Path, capsys) -> None:
 
 
 def test_engine_use_area_conflict(tmp_path: Path, capsys) -> None:
-    gt = _gt(14)
+    gt = keypoint_gt(14)
     g, p = _write(tmp_path, "gt.json", gt), _write(tmp_path, "pred.json", _results(gt))
     rc, _, err = _run(capsys, "evaluate", "--dataset", "aic", "--gt", str(g), "--pred", str(p),
                       "--engine", "pycocotools")

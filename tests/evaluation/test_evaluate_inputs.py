@@ -9,28 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import real_sample
+from support import keypoint_gt, real_sample
 
 from posebh.commands import main
 
 WB_PARTS = (("keypoints", 17), ("foot_kpts", 6), ("face_kpts", 68), ("lefthand_kpts", 21),
             ("righthand_kpts", 21))
-
-
-def _gt(k: int = 17, n_images: int = 3, seed: int = 0) -> dict:
-    """Large persons only (area 60000 > 96^2): APM/ARM have no GT."""
-    rng = np.random.default_rng(seed)
-    images, anns = [], []
-    for i in range(1, n_images + 1):
-        images.append({"id": i, "file_name": f"{i}.jpg", "width": 640, "height": 480})
-        for j in range(2):
-            x, y, w, h = 50.0 + 300 * j, 60.0, 200.0, 300.0
-            kp = np.column_stack([rng.uniform(x, x + w, k), rng.uniform(y, y + h, k),
-                                  np.full(k, 2)])
-            anns.append({"id": 10 * i + j + 1, "image_id": i, "category_id": 1,
-                         "keypoints": kp.reshape(-1).tolist(), "num_keypoints": k,
-                         "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0})
-    return {"images": images, "annotations": anns, "categories": [{"id": 1, "name": "person"}]}
 
 
 def _results(gt: dict, field: str = "keypoints") -> list[dict]:
@@ -63,14 +47,14 @@ def _refused(rc: int, out: str, err: str, *fragments: str) -> None:
 
 
 def test_duplicate_gt_annotation_ids_are_refused(tmp_path: Path, capsys) -> None:
-    gt = _gt()
+    gt = keypoint_gt()
     good = _results(gt)
     gt["annotations"][1]["id"] = gt["annotations"][0]["id"]  # was: AP 0.693, exit 0
     _refused(*_evaluate(capsys, tmp_path, gt, good), "gt.json", "annotation id 11 appears twice")
 
 
 def test_prediction_category_not_in_gt_is_refused(tmp_path: Path, capsys) -> None:
-    gt = _gt()
+    gt = keypoint_gt()
     pred = _results(gt)
     for r in pred:
         r["category_id"] = 2  # was: AP 0, exit 0
@@ -78,7 +62,7 @@ def test_prediction_category_not_in_gt_is_refused(tmp_path: Path, capsys) -> Non
 
 
 def test_negative_area_is_refused(tmp_path: Path, capsys) -> None:
-    gt = _gt()
+    gt = keypoint_gt()
     gt["annotations"][2]["area"] = -1.0  # was: every metric -1, exit 0
     _refused(*_evaluate(capsys, tmp_path, gt, _results(gt)), "annotations[2] (id 21): area -1.0 is negative")
 
@@ -93,7 +77,7 @@ def test_negative_area_is_refused(tmp_path: Path, capsys) -> None:
     (("annotations", 0, "category_id"), 5, "category_id 5 is not in categories"),
 ])
 def test_type_errors_in_gt_are_one_line(tmp_path: Path, capsys, where: tuple, value, fragment: str) -> None:
-    gt = _gt()
+    gt = keypoint_gt()
     pred = _results(gt)
     target = gt
     for k in where[:-1]:
@@ -103,14 +87,14 @@ def test_type_errors_in_gt_are_one_line(tmp_path: Path, capsys, where: tuple, va
 
 
 def test_prediction_with_list_image_id_is_one_line(tmp_path: Path, capsys) -> None:
-    gt = _gt()
+    gt = keypoint_gt()
     pred = _results(gt)
     pred[0]["image_id"] = [1]
     _refused(*_evaluate(capsys, tmp_path, gt, pred), "pred.json", "[0]: image_id [1] is not an integer")
 
 
 def test_deeply_nested_and_unreadable_files_are_one_line(tmp_path: Path, capsys) -> None:
-    gt = _gt()
+    gt = keypoint_gt()
     pred = _write(tmp_path, "pred.json", _results(gt))
     nested = _write(tmp_path, "nested.json", "[" * 200000 + "]" * 200000)
     _refused(*_evaluate(capsys, tmp_path, nested, pred), "nested.json", "nested too deeply")
@@ -119,8 +103,8 @@ def test_deeply_nested_and_unreadable_files_are_one_line(tmp_path: Path, capsys)
     _refused(*_evaluate(capsys, tmp_path, gt, folder), "folder.json", "cannot read")
 
 
-def _wholebody_gt() -> dict:
-    gt = _gt(133)
+def _wholebodykeypoint_gt() -> dict:
+    gt = keypoint_gt(133)
     for a in gt["annotations"]:
         kp = a.pop("keypoints")
         start = 0
@@ -139,7 +123,7 @@ def _official_results(gt: dict) -> list[dict]:
 
 
 def test_official_wholebody_results_layout_is_accepted(tmp_path: Path, capsys) -> None:
-    gt = _wholebody_gt()
+    gt = _wholebodykeypoint_gt()
     rc, out, err = _evaluate(capsys, tmp_path, gt, _official_results(gt), "coco_wholebody")
     assert rc == 0, err
     m = json.loads(out)
@@ -150,7 +134,7 @@ def test_official_wholebody_results_layout_is_accepted(tmp_path: Path, capsys) -
 def test_official_layout_maps_each_part_to_its_own_keypoints(tmp_path: Path, capsys) -> None:
     """Moving only the face points of every result hurts only face (and wholebody) AP, as the
     133-keypoint result with the same points shows: the mapping follows the skeleton order."""
-    gt = _wholebody_gt()
+    gt = _wholebodykeypoint_gt()
     official = _official_results(gt)
     for res in official:
         res["face_kpts"] = [v + 40.0 if (i % 3) != 2 else v for i, v in enumerate(res["face_kpts"])]
@@ -166,7 +150,7 @@ def test_official_layout_maps_each_part_to_its_own_keypoints(tmp_path: Path, cap
 
 
 def test_partial_wholebody_layout_is_refused(tmp_path: Path, capsys) -> None:
-    gt = _wholebody_gt()
+    gt = _wholebodykeypoint_gt()
     pred = _official_results(gt)
     del pred[0]["face_kpts"]
     _refused(*_evaluate(capsys, tmp_path, gt, pred, "coco_wholebody"), "pred.json", "lacks face_kpts")
@@ -181,8 +165,8 @@ def test_real_wholebody_sample_with_official_layout(tmp_path: Path, capsys) -> N
 
 
 @pytest.mark.parametrize("engine", ["xtcocotools", "pycocotools"])
-def test_no_predictions_give_minus_one_where_no_gt(tmp_path: Path, capsys, engine: str) -> None:
-    gt = _gt()
+def test_no_predictions_give_minus_one_where_nokeypoint_gt(tmp_path: Path, capsys, engine: str) -> None:
+    gt = keypoint_gt()
     g, p = _write(tmp_path, "gt.json", gt), _write(tmp_path, "pred.json", [])
     rc = main(["evaluate", "--dataset", "coco", "--gt", str(g), "--pred", str(p), "--json-only",
                "--engine", engine])
@@ -199,7 +183,7 @@ def test_no_predictions_match_xtcocotools_on_an_empty_result_set() -> None:
     from posebh import skeletons
     from posebh.evaluation import evaluate_oks, make_coco
 
-    gt = _gt()
+    gt = keypoint_gt()
     for a in gt["annotations"]:  # medium persons only: APL/ARL have no data
         a.update(area=3600.0)
     coco = make_coco(copy.deepcopy(gt))
