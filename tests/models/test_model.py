@@ -120,3 +120,31 @@ def test_merged_label_space_shares_identically_named_channels_and_one_pass_gives
     once = net.heads.forward_all(feats)
     for name in ("coco", "ap10k"):
         assert torch.allclose(once[name], net.heads[name](feats))
+
+
+def test_rows_grouped_by_dataset_are_sliced_with_the_masked_heads_values_and_grads():
+    model = MultiHeadPose(ModelConfig(**TINY)).train()
+    torch.manual_seed(0)
+    feats = torch.randn(7, 32, 4, 3)
+    grouped = torch.tensor([0, 0, 2, 2, 2, 5, 5])
+    a_in, b_in = feats.clone().requires_grad_(), feats.clone().requires_grad_()
+    sliced = model.run_heads(a_in, grouped, full_batch=False)
+    shuffle = torch.tensor([3, 0, 5, 2, 6, 1, 4])  # same rows, not grouped: the mask path
+    masked = model.run_heads(b_in[shuffle], grouped[shuffle], full_batch=False)
+    assert set(sliced) == set(masked) == {"coco", "mpii", "coco_wholebody"}
+    for name, out in sliced.items():
+        rows = shuffle[grouped[shuffle] == list(model.heads).index(name)]
+        order = torch.argsort(rows)
+        assert torch.allclose(out, masked[name][order], atol=1e-6), name
+    sum(o.square().sum() for o in sliced.values()).backward()
+    sum(o.square().sum() for o in masked.values()).backward()
+    assert torch.allclose(a_in.grad, b_in.grad, atol=1e-6)
+
+
+def test_backbone_features_are_the_tokens_in_channels_last_order():
+    model = MultiHeadPose(ModelConfig(**TINY)).eval()
+    x, idx = torch.randn(2, 3, 64, 48), torch.tensor([0, 3])
+    feats = model.backbone(x, idx)  # (B, C, h, w)
+    tokens = model.backbone.vit.forward_features(x)  # (B, N, C), routing set by the call above
+    assert feats.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(feats, tokens.transpose(1, 2).reshape(feats.shape))

@@ -19,6 +19,7 @@ the 13x13 Gaussian window overlaps the heatmap).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,19 @@ from posebh.data.topdown import (
     sample_augmentation,
     transform_points,
 )
+
+@dataclass(frozen=True)
+class Geometry:
+    """One sample's crop: image -> crop matrix (2, 3), joints in crop pixels (K, 2), v (K,)."""
+
+    image_matrix: np.ndarray
+    joints: np.ndarray
+    visible: np.ndarray
+    center: np.ndarray
+    scale: np.ndarray
+    rotation: float
+    flipped: bool
+
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
@@ -190,14 +204,15 @@ class TopDownDataset(torch.utils.data.Dataset):
                 self._cache[path] = arr
         return arr
 
-    def __getitem__(self, i: int) -> dict:
+    def geometry(self, i: int, epoch: int | None = None) -> Geometry:
+        """Sample ``i``'s augmentation draw and crop matrices (epoch: ``set_epoch``'s by default)."""
         s = self.samples[i]
-        image = self.load_image(s["path"])
         center, scale = s["center"], s["scale"]
         kps = s["keypoints"]
         rotation, flipped = 0.0, False
         if self.train:
-            rng = np.random.default_rng([self.seed, self.epoch, int(i)])
+            e = self.epoch if epoch is None else int(epoch)
+            rng = np.random.default_rng([self.seed, e, int(i)])
             p = sample_augmentation(rng, self.aug)
             scale = scale * p.scale_factor
             rotation, flipped = p.rotation, p.flip
@@ -207,7 +222,7 @@ class TopDownDataset(torch.utils.data.Dataset):
         vis = kps[:, 2]
         if flipped:
             # mmpose: flip the image (x -> w-1-x), the box centre and the joints, swap left/right
-            img_w = s["img_w"] if s["img_w"] is not None else image.shape[1]
+            img_w = s["img_w"] if s["img_w"] is not None else self.load_image(s["path"]).shape[1]
             f = flip_matrix(img_w)
             center_f = np.array([img_w - 1.0 - center[0], center[1]])
             m = get_affine_matrix(center_f, scale, rotation, self.input_size, self.udp)
@@ -216,16 +231,36 @@ class TopDownDataset(torch.utils.data.Dataset):
             vis = vis[self.flip_index]
         else:
             m_img = m
+        return Geometry(m_img, transform_points(xy, m), vis, center, scale, float(rotation),
+                        bool(flipped))
 
-        crop = crop_image(image, m_img, self.input_size)  # (H, W, 3) uint8
+    def meta(self, i: int, g: Geometry) -> dict:
+        """The per-sample fields of a batch besides image and targets (default_collate types)."""
+        s = self.samples[i]
+        return {
+            "dataset_idx": torch.tensor(self.dataset_idx, dtype=torch.int64),
+            "center": torch.tensor(g.center, dtype=torch.float32),
+            "scale": torch.tensor(g.scale, dtype=torch.float32),
+            "rotation": g.rotation,
+            "flipped": g.flipped,
+            "image_id": s["image_id"],
+            "ann_id": s["ann_id"],
+            "category_id": s["category_id"],
+            "bbox_score": s["bbox_score"],
+            "num_keypoints": self.num_keypoints,
+        }
+
+    def __getitem__(self, i: int) -> dict:
+        """The reference path: one sample, PIL crop, per-instance targets (see ``mixed`` for batches)."""
+        g = self.geometry(i)
+        crop = crop_image(self.load_image(self.samples[i]["path"]), g.image_matrix,
+                          self.input_size)  # (H, W, 3) uint8
         img = np.ascontiguousarray(crop.transpose(2, 0, 1), dtype=np.float32)
         img *= self._mul
         img -= self._sub
-
-        joints = transform_points(xy, m)
         target, weight = generate_target(
-            joints,
-            vis,
+            g.joints,
+            g.visible,
             self.input_size,
             self.heatmap_size,
             sigma=self.sigma,
@@ -234,18 +269,5 @@ class TopDownDataset(torch.utils.data.Dataset):
             drop_outside=self.drop_outside,
             max_keypoints=self.max_keypoints,
         )
-        return {
-            "image": torch.from_numpy(img),
-            "target": torch.from_numpy(target),
-            "target_weight": torch.from_numpy(weight),
-            "dataset_idx": torch.tensor(self.dataset_idx, dtype=torch.int64),
-            "center": torch.tensor(center, dtype=torch.float32),
-            "scale": torch.tensor(scale, dtype=torch.float32),
-            "rotation": float(rotation),
-            "flipped": bool(flipped),
-            "image_id": s["image_id"],
-            "ann_id": s["ann_id"],
-            "category_id": s["category_id"],
-            "bbox_score": s["bbox_score"],
-            "num_keypoints": self.num_keypoints,
-        }
+        return {"image": torch.from_numpy(img), "target": torch.from_numpy(target),
+                "target_weight": torch.from_numpy(weight), **self.meta(i, g)}

@@ -142,9 +142,11 @@ def crop_image(
 ) -> np.ndarray:
     """Warp ``image`` with the forward matrix ``m`` into ``output_size = (W, H)``.
 
-    Returns uint8 (H, W, C).  Same result as ``cv2.warpAffine(image, m, (W, H),
-    flags=INTER_LINEAR)`` (constant 0 border): PIL wants the inverse (output -> input)
-    coefficients in pixel-area coordinates, hence the +-0.5 conversion.
+    Returns uint8 (H, W, C).  Inside the image, ``cv2.warpAffine(image, m, (W, H),
+    flags=INTER_LINEAR)`` truncated instead of rounded; in the outer half pixel PIL clamps to
+    the edge pixel where cv2 blends with the 0 border (``posebh.data.batched`` does as cv2).
+    PIL wants the inverse (output -> input) coefficients in pixel-area coordinates, hence the
+    +-0.5 conversion.
     """
     pil = image if isinstance(image, Image.Image) else Image.fromarray(image)
     inv = invert_affine(m)

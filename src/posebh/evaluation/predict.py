@@ -7,6 +7,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from posebh import skeletons
+from posebh.data.mixed import MixedDataset, collate
 from posebh.evaluation.decode import decode, flip_back, to_image_coords
 from posebh.evaluation.topdown_protocol import rescore, topdown_results
 
@@ -59,7 +60,8 @@ def predict(
     model.eval().to(device)
     flip_index = sk.flip_index()
     results: list[dict] = []
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=0)
+    loader = DataLoader(MixedDataset([dataset]), batch_size=batch_size, shuffle=False,
+                        num_workers=0, collate_fn=collate)  # batched crops, as in training
     for batch in loader:
         images = batch["image"].to(device)
         idx = torch.full((images.shape[0],), head_idx, dtype=torch.long, device=device)

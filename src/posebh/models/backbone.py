@@ -100,9 +100,10 @@ class ViTBackbone(nn.Module):
         self.depth = depth
 
     def forward(self, x: torch.Tensor, dataset_idx: torch.Tensor) -> torch.Tensor:
-        # x: (B, 3, H, W), dataset_idx: (B,) -> (B, C, H/p, W/p)
+        # x: (B, 3, H, W), dataset_idx: (B,) -> (B, C, H/p, W/p), channels_last: the tokens'
+        # own memory order (no copy), which the heads' deconvolutions also run faster in
         for block in self.vit.blocks:
             block.mlp.route(dataset_idx)
         tokens = self.vit.forward_features(x)  # (B, N, C)
         b, n, c = tokens.shape
-        return tokens.transpose(1, 2).reshape(b, c, *self.grid)
+        return tokens.reshape(b, *self.grid, c).permute(0, 3, 1, 2)

@@ -59,16 +59,24 @@ class MultiHeadPose(nn.Module):
         """Training-time heads: each on the whole batch (ViTPose++, masked loss) or on its own rows.
 
         feats: (B, C, h', w') backbone features -> {dataset: (B or B_d, K_d, h, w)}; a dataset
-        with no row in the batch is left out when ``full_batch`` is false.
+        with no row in the batch is left out when ``full_batch`` is false. Rows grouped by
+        dataset (``MixedDataset(group_rows=True)``) are read as slices, not gathered by a mask.
         """
         out: dict[str, torch.Tensor] = {}
         if full_batch and hasattr(self.heads, "forward_all"):  # merged label space: one pass
             out = self.heads.forward_all(feats)
+        rows: list[torch.Tensor] | tuple[torch.Tensor, ...] | None = None
+        if not full_batch and bool((dataset_idx[1:] >= dataset_idx[:-1]).all()):
+            counts = torch.bincount(dataset_idx, minlength=len(self.heads))
+            rows = feats.split(counts.tolist())
         for d, (name, head) in enumerate(self.heads.items()):
             if name in out:
                 continue
             if full_batch:
                 out[name] = head(feats)
+            elif rows is not None:
+                if rows[d].shape[0]:
+                    out[name] = head(rows[d])
             elif (dataset_idx == d).any():
                 out[name] = head(feats[dataset_idx == d])
         return out

@@ -37,6 +37,7 @@ class TrainConfig:
     num_workers: Annotated[int, Field(ge=0)] = 0
     resume: str | None = None  # folder: each run saves <folder>/<variant>.pt every epoch, resumes
     steps_per_epoch: Annotated[int, Field(ge=1)] | None = None  # cap: an "epoch" = this many batches
+    fast_path: bool = True  # batched data path + dataset-grouped rows + fused AdamW; false = reference
     freeze_bn_stats: bool = False  # BN in eval mode (a step then ignores how the batch is split)
 
     @classmethod

@@ -40,11 +40,13 @@ def param_groups(model: nn.Module, cfg: OptimConfig, num_layers: int) -> list[di
     return [groups[k] for k in sorted(groups)]
 
 
-def build_optimizer(model: nn.Module, cfg: OptimConfig, num_layers: int) -> torch.optim.AdamW:
+def build_optimizer(model: nn.Module, cfg: OptimConfig, num_layers: int,
+                    fused: bool = False) -> torch.optim.AdamW:
+    """AdamW over ``param_groups``; ``fused`` = one kernel for all parameters (CPU and CUDA)."""
     groups = param_groups(model, cfg, num_layers)
     for g in groups:
         g["lr"] = cfg.lr * g["lr_scale"]
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas)
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas, fused=fused or None)
 
 
 @dataclass

@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import ConcatDataset, DataLoader, DistributedSampler
+from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
+from posebh.data.mixed import EpochKeys, MixedDataset, collate
 from posebh.training import distributed
 from posebh.training.config import TrainConfig
 from posebh.training.objective import Objective
@@ -82,8 +83,10 @@ def train_multihead(
 ) -> list[dict[str, float]]:
     """Train ``model`` on the concatenation of ``datasets``; return per-epoch logs.
 
-    Each dataset must expose ``set_epoch(epoch)`` (deterministic augmentation) and yield dicts with
-    image (3,H,W), target (Kmax,h,w), target_weight (Kmax,), dataset_idx (). ``objective`` (the
+    ``datasets`` are ``TopDownDataset``s (deterministic augmentation per (seed, epoch, index));
+    batches hold image (B,3,H,W), target (B,Kmax,h,w), target_weight (B,Kmax), dataset_idx (B,).
+    ``cfg.fast_path`` renders each batch at once with its rows grouped by dataset and steps a
+    fused AdamW; false is the per-sample reference (``MixedDataset``). ``objective`` (the
     ViTPose++ ``MultiHeadObjective`` or PoseBH's) gets ``start_epoch(epoch) -> log fields``,
     ``__call__(batch) -> weighted terms`` and ``after_step()``. ``resume``: the state is saved
     after every epoch and a run starts from it when its fingerprint matches. Under ``torchrun``
@@ -95,15 +98,17 @@ def train_multihead(
         torch.set_num_threads(cfg.num_threads)
     rank, world = distributed.rank_and_world()
     model.to(device).train()
-    optimizer = build_optimizer(model, cfg.optim, num_layers=model.backbone.depth)
+    optimizer = build_optimizer(model, cfg.optim, num_layers=model.backbone.depth,
+                                fused=cfg.fast_path)
     schedule = StepSchedule(cfg.optim.lr, cfg.optim.warmup_iters, cfg.optim.warmup_ratio,
                             cfg.optim.lr_steps)
     scaler = torch.amp.GradScaler(enabled=device.type == "cuda" and cfg.amp == "fp16")
-    concat = ConcatDataset(list(datasets))
-    sampler = DistributedSampler(concat, num_replicas=world, rank=rank, shuffle=True,
-                                 seed=cfg.seed, drop_last=True)
-    loader = DataLoader(concat, batch_size=cfg.batch_size, sampler=sampler, drop_last=True,
-                        num_workers=cfg.num_workers, persistent_workers=cfg.num_workers > 0)
+    mixed = MixedDataset(datasets, fast=cfg.fast_path, group_rows=cfg.fast_path)
+    sampler = EpochKeys(DistributedSampler(mixed, num_replicas=world, rank=rank, shuffle=True,
+                                           seed=cfg.seed, drop_last=True))
+    loader = DataLoader(mixed, batch_size=cfg.batch_size, sampler=sampler, drop_last=True,
+                        collate_fn=collate, num_workers=cfg.num_workers,
+                        persistent_workers=cfg.num_workers > 0)
     if len(loader) == 0:
         raise ValueError(f"training set of {len(sampler)} samples per rank is smaller than one batch "
                          f"of {cfg.batch_size} (drop_last): lower train.batch_size or add data")
