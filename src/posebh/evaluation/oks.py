@@ -26,7 +26,7 @@ from posebh.evaluation import oks_fast
 
 STAT_NAMES: tuple[str, ...] = ("AP", "AP50", "AP75", "APM", "APL", "AR", "AR50", "AR75", "ARM", "ARL")
 ENGINES: tuple[str, ...] = ("hotcoco", "xtcocotools", "pycocotools", "faster-coco-eval")
-DEFAULT_ENGINE = "hotcoco"  # xtcocotools' stats, ~10x faster; falls back to xtcocotools
+DEFAULT_ENGINE = "hotcoco"  # xtcocotools' stats; runs xtcocotools where not proven exact
 
 # COCO-WholeBody v1.0 part layout: (part name, GT/result field, xtcocotools iouType, size).
 WHOLEBODY_PARTS: tuple[tuple[str, str, str, int], ...] = (
