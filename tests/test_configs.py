@@ -28,7 +28,7 @@ BAD = [
     ("model", {"label_space": "union"}, r"^model\.label_space: "),
     ("method", {"similarity": "dot"}, r"^method\.similarity: "),
     ("method", {"momentum": 1.5}, r"^method\.momentum: "),
-    ("evaluation", {"engine": "hotcoco"}, r"^evaluation\.engine: "),
+    ("evaluation", {"engine": "cocoapi"}, r"^evaluation\.engine: "),
     ("data", {"sigma": 0}, r"^data\.sigma: "),
     ("data", {"aug": {"flip": 0.5}}, r"^data\.aug\.flip: unknown parameter"),
     ("transfer", {"train": {"epochs": 0}}, r"^transfer\.train\.epochs: "),

@@ -22,7 +22,7 @@ from posebh.cli_errors import (
     check_output_file,
 )
 from posebh.cli_errors import fail as _fail
-from posebh.evaluation.oks import ENGINES
+from posebh.evaluation.oks import DEFAULT_ENGINE, ENGINES
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
 
@@ -32,8 +32,9 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", required=True, choices=sorted(skeletons.load_skeletons()))
     p.add_argument("--gt", required=True, help="GT annotation JSON (unified COCO keypoint format)")
     p.add_argument("--pred", required=True, help="COCO results JSON list")
-    p.add_argument("--engine", default="xtcocotools", choices=ENGINES,
-                   help="xtcocotools = reference; faster-coco-eval needs the [bench] extra")
+    p.add_argument("--engine", default=DEFAULT_ENGINE, choices=ENGINES,
+                   help="hotcoco = xtcocotools' numbers, faster (xtcocotools where not exact); "
+                        "xtcocotools = reference; faster-coco-eval needs the [bench] extra")
     p.add_argument("--json-only", action="store_true", help="print only the JSON metrics")
     p.set_defaults(func=_cmd_evaluate)
 

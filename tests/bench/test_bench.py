@@ -37,7 +37,7 @@ def small_bench() -> dict:
 def test_engines_agree_exactly(small_bench: dict) -> None:
     engines = small_bench["engines"]
     assert set(engines) == set(ENGINE_ORDER)
-    for name in ("posebh", "xtcocotools", "pycocotools"):
+    for name in ("posebh", "hotcoco", "xtcocotools", "pycocotools"):
         assert engines[name]["available"]
     for name, row in engines.items():
         if row["available"]:
@@ -59,6 +59,9 @@ def test_result_layout(small_bench: dict) -> None:
         if row["available"]:
             assert len(row["runs_s"]) == 1 and row["median_s"] > 0
             assert row["ratio_to_xtcocotools"] > 0
+    d = small_bench["eval_default_over_xtcocotools"]
+    assert d["engine"] == "hotcoco" and d["max_abs_stat_diff"] == 0.0
+    assert d["ratio"] == pytest.approx(d["default_seconds"] / d["xtcocotools_seconds"])
     json.dumps(small_bench)  # serialisable
 
 

@@ -164,7 +164,7 @@ def test_real_wholebody_sample_with_official_layout(tmp_path: Path, capsys) -> N
     assert json.loads(out)["body"]["AP"] == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("engine", ["xtcocotools", "pycocotools"])
+@pytest.mark.parametrize("engine", ["hotcoco", "xtcocotools", "pycocotools"])
 def test_no_predictions_give_minus_one_where_nokeypoint_gt(tmp_path: Path, capsys, engine: str) -> None:
     gt = keypoint_gt()
     g, p = _write(tmp_path, "gt.json", gt), _write(tmp_path, "pred.json", [])

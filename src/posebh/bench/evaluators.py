@@ -2,8 +2,9 @@
 
 Engines (each timed as: build GT COCO from a dict + loadRes + evaluate + accumulate + summarize):
 
-* ``posebh``: our path, :func:`posebh.evaluation.oks.evaluate_oks` (xtcocotools engine; it also
-  deep-copies its inputs, which is part of what it costs);
+* ``posebh``: our path, :func:`posebh.evaluation.oks.evaluate_oks` with the suite's default
+  engine (``hotcoco`` with xtcocotools' rules; it also copies its inputs, part of what it costs);
+* ``hotcoco``: plain hotcoco ``COCOeval`` with ``params.kpt_oks_sigmas``;
 * ``xtcocotools``: plain xtcocotools ``COCOeval(gt, dt, 'keypoints', sigmas, use_area=True)`` — the
   reference every ratio is taken against;
 * ``pycocotools``: ``COCOeval`` with ``params.kpt_oks_sigmas``;
@@ -12,6 +13,8 @@ Engines (each timed as: build GT COCO from a dict + loadRes + evaluate + accumul
 The synthetic set follows ``deps-feasibility.md`` §5.2 and avoids the two places where xtcocotools
 and pycocotools differ on purpose (GT ``num_keypoints`` is consistent, keypoint scores are > 0), so
 every engine must give the same 10 stats; the largest |Δ| against plain xtcocotools is reported.
+``eval_default_over_xtcocotools`` sums it up: the suite's default engine (``posebh``) against
+plain xtcocotools (median seconds, their ratio, largest stat |Δ|).
 Inputs are deep-copied outside the timed region (loadRes mutates result dicts). Every engine runs
 once on a small set first (imports, allocator warm-up); the time reported is the median of
 ``repeats``.
@@ -32,11 +35,11 @@ from typing import Any
 import numpy as np
 
 from posebh import skeletons
-from posebh.evaluation.oks import STAT_NAMES, _quiet, evaluate_oks
+from posebh.evaluation.oks import DEFAULT_ENGINE, STAT_NAMES, _quiet, evaluate_oks
 
 IMG_W, IMG_H = 640, 480
 REFERENCE = "xtcocotools"
-ENGINE_ORDER: tuple[str, ...] = ("posebh", "xtcocotools", "pycocotools", "faster-coco-eval")
+ENGINE_ORDER: tuple[str, ...] = ("posebh", "hotcoco", "xtcocotools", "pycocotools", "faster-coco-eval")
 
 # A standing person in a unit box, COCO keypoint order (nose, eyes, ears, shoulders, elbows, wrists,
 # hips, knees, ankles; left before right).
@@ -166,7 +169,7 @@ def _stats(ev: Any) -> list[float]:
 
 
 def _run_posebh(gt: dict, results: list[dict]) -> list[float]:
-    metrics = evaluate_oks(gt, results, "coco", engine="xtcocotools")
+    metrics = evaluate_oks(gt, results, "coco", engine=DEFAULT_ENGINE)
     return [metrics[name] for name in STAT_NAMES]
 
 
@@ -181,6 +184,20 @@ def _run_xtcocotools(gt: dict, results: list[dict]) -> list[float]:
         coco_dt = coco_gt.loadRes(results)
         ev = COCOeval(coco_gt, coco_dt, "keypoints", sigmas=_sigmas(), use_area=True)
         ev.params.useSegm = None
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return _stats(ev)
+
+
+def _run_hotcoco(gt: dict, results: list[dict]) -> list[float]:
+    import hotcoco
+
+    with _quiet():
+        coco_gt = hotcoco.COCO(gt)
+        coco_dt = coco_gt.loadRes(results)
+        ev = hotcoco.COCOeval(coco_gt, coco_dt, "keypoints")
+        ev.params.kpt_oks_sigmas = [float(s) for s in _sigmas()]
         ev.evaluate()
         ev.accumulate()
         ev.summarize()
@@ -234,6 +251,7 @@ def _faster_coco_eval_available() -> bool:
 def _engines() -> dict[str, Callable[[dict, list[dict]], list[float]] | None]:
     return {
         "posebh": _run_posebh,
+        "hotcoco": _run_hotcoco,
         "xtcocotools": _run_xtcocotools,
         "pycocotools": _run_pycocotools,
         "faster-coco-eval": _run_faster_coco_eval if _faster_coco_eval_available() else None,
@@ -262,6 +280,7 @@ def environment() -> dict[str, Any]:
         "numpy": np.__version__,
         "xtcocotools": _version("xtcocotools"),
         "pycocotools": _version("pycocotools"),
+        "hotcoco": _version("hotcoco"),
         "faster-coco-eval": _version("faster-coco-eval"),
         "posebh": _version("posebh"),
         "utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -274,7 +293,8 @@ def run_bench(n_instances: int = 50000, repeats: int = 3, seed: int = 0) -> dict
     Returns environment info, the data set size, and per engine ``median_s``, ``runs_s``,
     ``ratio_to_xtcocotools`` (median / plain-xtcocotools median; < 1 is faster) and ``max_abs_diff``
     (largest |Δ| of the 10 stats against plain xtcocotools); ``identical`` is True when every
-    available engine's stats equal the reference's exactly.
+    available engine's stats equal the reference's exactly; ``eval_default_over_xtcocotools``:
+    the suite's default engine (``posebh``) over plain xtcocotools.
     """
     if repeats < 1:
         raise ValueError("repeats must be >= 1")
@@ -315,6 +335,13 @@ def run_bench(n_instances: int = 50000, repeats: int = 3, seed: int = 0) -> dict
         "reference": REFERENCE,
         "engines": out_engines,
         "stats": dict(zip(STAT_NAMES, ref, strict=True)),
+        "eval_default_over_xtcocotools": {
+            "engine": DEFAULT_ENGINE,
+            "ratio": out_engines["posebh"]["ratio_to_xtcocotools"],
+            "default_seconds": out_engines["posebh"]["median_s"],
+            "xtcocotools_seconds": ref_median,
+            "max_abs_stat_diff": out_engines["posebh"]["max_abs_diff"],
+        },
         "stats_max_abs_diff": max(row.get("max_abs_diff", 0.0) for row in out_engines.values()),
         "identical": all(
             row["max_abs_diff"] == 0.0 for row in out_engines.values() if row["available"]
@@ -338,6 +365,10 @@ def format_bench(res: dict[str, Any]) -> str:
             f"{name:<17} {row['median_s']:>9.3f} {row['ratio_to_xtcocotools']:>9.2f} "
             f"{row['max_abs_diff']:>9.1e}  {runs}"
         )
+    d = res["eval_default_over_xtcocotools"]
+    lines.append(f"suite default ({d['engine']}) / xtcocotools: {d['default_seconds']:.3f} s / "
+                 f"{d['xtcocotools_seconds']:.3f} s = {d['ratio']:.3f}, "
+                 f"max|d| {d['max_abs_stat_diff']:.1e}")
     lines.append(
         f"AP {res['stats']['AP']:.4f}  AP50 {res['stats']['AP50']:.4f}  "
         f"AR {res['stats']['AR']:.4f}  identical: {res['identical']}"

@@ -1,4 +1,4 @@
-"""Evaluation protocols of the suite: OKS AP (xtcocotools/pycocotools), MPII PCKh, PCK/AUC/EPE,
+"""Evaluation protocols of the suite: OKS AP (hotcoco/xtcocotools/pycocotools), MPII PCKh, PCK/AUC/EPE,
 top-down rescoring + OKS-NMS, and input validation. See each module's docstring for the pinned
 conventions."""
 

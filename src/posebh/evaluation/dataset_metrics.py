@@ -1,6 +1,7 @@
 """Dataset-level evaluation: dispatch by the skeleton's protocol, and a plain-text table.
 
-Dispatch: ``coco_wholebody`` -> per-part xtcocotools AP; otherwise by ``skeleton.metric``
+Dispatch: ``coco_wholebody`` -> per-part xtcocotools AP (whatever the engine: only xtcocotools
+has the part iouTypes); otherwise by ``skeleton.metric``
 (``oks`` -> OKS AP/AR, ``pckh`` -> MPII PCKh (+ OKS AP when sigmas and GT areas exist),
 ``pck`` -> PCK@0.2 of the GT box max side, AUC over 0..30 px, EPE).
 
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from posebh import skeletons
-from posebh.evaluation.oks import evaluate_oks, evaluate_wholebody
+from posebh.evaluation.oks import DEFAULT_ENGINE, ENGINES, evaluate_oks, evaluate_wholebody
 from posebh.evaluation.pck import auc, epe, pck_bbox, pckh
 
 PCK_THR = 0.2
@@ -77,8 +78,9 @@ def _eval_oks(gt: dict, results: list[dict], dataset: str, engine: str) -> dict:
 
 
 def _eval_wholebody(gt: dict, results: list[dict], dataset: str, engine: str) -> dict:
-    if engine != "xtcocotools":
-        raise ValueError("COCO-WholeBody part evaluation needs engine 'xtcocotools'")
+    """Per-part AP through xtcocotools for every engine (the others have no part iouTypes)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     return evaluate_wholebody(gt, results)
 
 
@@ -143,7 +145,7 @@ def pck_of_results(gt: dict, results: list[dict], dataset: str, thr: float = PCK
     return float(correct[vis].mean()) if vis.any() else 0.0
 
 
-def evaluate_dataset(gt: dict, results: list[dict], dataset: str, engine: str = "xtcocotools") -> dict:
+def evaluate_dataset(gt: dict, results: list[dict], dataset: str, engine: str = DEFAULT_ENGINE) -> dict:
     """The dataset's reported metrics (protocol chosen from its skeleton)."""
     sk = skeletons.get(dataset)
     fn = DATASET_OVERRIDES.get(dataset) or EVALUATORS[sk.metric]

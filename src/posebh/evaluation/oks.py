@@ -1,10 +1,14 @@
-"""OKS-based AP/AR (COCO keypoint protocol) through xtcocotools (reference) or pycocotools.
+"""OKS-based AP/AR (COCO keypoint protocol): hotcoco (default), xtcocotools (reference), pycocotools.
 
 PoseBH/ViTPose report every OKS dataset with xtcocotools ``COCOeval(gt, dt, 'keypoints', sigmas,
-use_area)``; pycocotools is supported as a cross-check engine. The two differ on purpose in two
-edge cases (see ``deps-feasibility.md`` §4): xtcocotools drops detections whose keypoint scores are
-all <= 0 and decides GT-ignore by counting ``v > 0``; pycocotools keeps such detections and reads the
-``num_keypoints`` field.
+use_area)``. The default engine ``hotcoco`` runs that protocol on hotcoco's Rust evaluator with
+the inputs rewritten to xtcocotools' rules (:mod:`posebh.evaluation.oks_fast`); its 10 stats equal
+xtcocotools' (tests: the suite's cases and a large random set). Where it is not proven exact —
+``use_area=False`` (AIC), GT without ``area``/``bbox``, COCO-WholeBody parts — the suite uses
+xtcocotools instead, whatever the engine. pycocotools (and faster-coco-eval) are cross-checks
+that differ from xtcocotools on purpose in two edge cases (see ``deps-feasibility.md`` §4):
+xtcocotools drops detections whose keypoint scores are all <= 0 and decides GT-ignore by counting
+``v > 0``; pycocotools keeps such detections and reads the ``num_keypoints`` field.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from typing import Any
 import numpy as np
 
 from posebh import skeletons
+from posebh.evaluation import oks_fast
 
 STAT_NAMES: tuple[str, ...] = ("AP", "AP50", "AP75", "APM", "APL", "AR", "AR50", "AR75", "ARM", "ARL")
-ENGINES: tuple[str, ...] = ("xtcocotools", "pycocotools", "faster-coco-eval")
+ENGINES: tuple[str, ...] = ("hotcoco", "xtcocotools", "pycocotools", "faster-coco-eval")
+DEFAULT_ENGINE = "hotcoco"  # xtcocotools' stats; runs xtcocotools where not proven exact
 
 # COCO-WholeBody v1.0 part layout: (part name, GT/result field, xtcocotools iouType, size).
 WHOLEBODY_PARTS: tuple[tuple[str, str, str, int], ...] = (
@@ -53,6 +59,8 @@ def _engine_modules(engine: str) -> tuple[Any, Any]:
             from faster_coco_eval import COCOeval_faster as COCOeval
         except ImportError as err:
             raise ValueError("engine 'faster-coco-eval' is not installed (pip install -e '.[bench]')") from err
+    elif engine == "hotcoco":
+        raise ValueError("engine 'hotcoco' has no COCO objects here: use evaluate_oks")
     else:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     return COCO, COCOeval
@@ -127,13 +135,16 @@ def evaluate_oks(
     gt: dict,
     results: list[dict],
     dataset: str,
-    engine: str = "xtcocotools",
+    engine: str = DEFAULT_ENGINE,
     sigmas: np.ndarray | None = None,
 ) -> dict[str, float]:
     """OKS AP/AR (AP, AP50, AP75, APM, APL, AR, AR50, AR75, ARM, ARL) of COCO-format results.
 
     Sigmas and ``use_area`` come from the dataset's skeleton (``sigmas`` overrides them). Empty
-    results give 0 where the GT has instances and -1 where a stat has none (as xtcocotools). ``engine="pycocotools"`` cannot do ``use_area=False`` (AIC).
+    results give 0 where the GT has instances and -1 where a stat has none (as xtcocotools).
+    ``engine="hotcoco"`` runs xtcocotools where it is not proven exact (``use_area=False``, GT
+    without ``area``/``bbox``), so it always returns xtcocotools' numbers. pycocotools and
+    faster-coco-eval cannot do ``use_area=False`` (AIC) and raise.
     """
     sk = skeletons.get(dataset)
     raw = sk.sigmas if sigmas is None else sigmas
@@ -142,6 +153,12 @@ def evaluate_oks(
     sig = np.asarray(raw, dtype=np.float64)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "hotcoco":
+        if oks_fast.exact_for(gt, sk.use_area):
+            with _quiet():
+                stats = oks_fast.evaluate_hotcoco(gt, results, sig)
+            return dict(zip(STAT_NAMES, stats, strict=True))
+        engine = "xtcocotools"
     if engine != "xtcocotools" and not sk.use_area:
         raise ValueError(
             f"engine {engine!r} cannot evaluate {dataset!r}: its protocol needs use_area=False "
@@ -169,6 +186,7 @@ def evaluate_wholebody(gt: dict, results: list[dict]) -> dict[str, dict[str, flo
 
     As mmpose's CocoWholeBodyDataset: xtcocotools part iouTypes, part sigmas sliced from the 133
     COCO-WholeBody sigmas, ``use_area=True``; the instance ``score`` stands in for part scores.
+    Always xtcocotools, whatever the suite's engine: hotcoco has no part iouTypes.
     """
     sig = np.asarray(skeletons.get("coco_wholebody").sigmas, dtype=np.float64)
     dets = [split_wholebody_result(r) for r in results]

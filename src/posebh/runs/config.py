@@ -10,7 +10,7 @@ from pydantic import Field
 
 from posebh import configs
 
-Engine = Literal["xtcocotools", "pycocotools", "faster-coco-eval"]  # = evaluation.oks.ENGINES (tested)
+Engine = Literal["hotcoco", "xtcocotools", "pycocotools", "faster-coco-eval"]  # = evaluation.oks.ENGINES (tested)
 
 
 @configs.strict
@@ -51,7 +51,7 @@ class EvalConfig:
     flip_test: bool = True
     dark: bool | None = True  # None: DARK-UDP for UDP heads only (the released eval configs)
     batch_size: Annotated[int, Field(ge=1)] = 64
-    engine: Engine = "xtcocotools"
+    engine: Engine = "hotcoco"  # xtcocotools' numbers; AIC and WholeBody run xtcocotools
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "EvalConfig":
