@@ -12,6 +12,7 @@ the outer half pixel to the edge pixel and drops those beyond it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,6 +38,16 @@ def _windows(shapes: Sequence[tuple[int, int]], inverse: np.ndarray, size: tuple
     return np.concatenate([lo, hi], axis=1).astype(np.int64)
 
 
+@functools.lru_cache(maxsize=8)
+def _pixel_centres(w: int, h: int) -> torch.Tensor:
+    """(H*W, 3) normalised pixel centres ``(x, y, 1)`` of a (W, H) image (align_corners=False)."""
+    xs = (2 * torch.arange(w, dtype=torch.float64) + 1) / w - 1
+    ys = (2 * torch.arange(h, dtype=torch.float64) + 1) / h - 1
+    y, x = torch.meshgrid(ys, xs, indexing="ij")
+    return torch.stack([x.reshape(-1), y.reshape(-1), torch.ones(h * w, dtype=torch.float64)],
+                       dim=1).float()
+
+
 def crop_batch(images: Sequence[np.ndarray], matrices: np.ndarray,
                output_size: tuple[int, int]) -> torch.Tensor:
     """Warp ``images[b]`` (H_b, W_b, 3) uint8 with the forward matrix ``matrices[b]`` (2, 3).
@@ -53,14 +64,19 @@ def crop_batch(images: Sequence[np.ndarray], matrices: np.ndarray,
     source = np.zeros((len(images), hmax, wmax, 3), dtype=np.uint8)
     for b, (im, (x0, y0, x1, y1)) in enumerate(zip(images, win)):
         source[b, : y1 - y0, : x1 - x0] = im[y0:y1, x0:x1]
-    # output pixel centres (u, v) -> window pixel coordinates -> grid_sample's [-1, 1]
-    u, v = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-    pix = np.stack([u.ravel(), v.ravel(), np.ones(h * w)], axis=1)  # (H*W, 3)
-    src = pix @ inverse.transpose(0, 2, 1) - win[:, None, :2]  # (B, H*W, 2)
-    grid = (2.0 * src + 1.0) / np.array([wmax, hmax], dtype=np.float64) - 1.0
-    out = F.grid_sample(torch.from_numpy(source).permute(0, 3, 1, 2).float(),
-                        torch.from_numpy(grid.reshape(-1, h, w, 2)).float(),
-                        mode="bilinear", padding_mode="zeros", align_corners=False)
+    # crop pixel -> window pixel (the inverse, shifted), between grid_sample's [-1, 1] frames:
+    # x_norm = (2 x + 1) / size - 1 for both the crop (W, H) and the window (wmax, hmax)
+    shifted = inverse.copy()
+    shifted[:, :, 2] -= win[:, :2]
+    to_pixel = np.array([[w / 2, 0, (w - 1) / 2], [0, h / 2, (h - 1) / 2], [0, 0, 1]])
+    to_norm = np.array([[2 / wmax, 0, 1 / wmax - 1], [0, 2 / hmax, 1 / hmax - 1]])
+    theta = to_norm @ np.concatenate([shifted, np.tile([[[0, 0, 1]]], (len(images), 1, 1))],
+                                     axis=1) @ to_pixel  # (B, 2, 3)
+    b = len(images)
+    grid = (_pixel_centres(w, h) @ torch.from_numpy(theta.reshape(2 * b, 3).T).float()
+            ).view(h, w, b, 2).permute(2, 0, 1, 3).contiguous()  # F.affine_grid, 20x faster
+    pixels = torch.from_numpy(source).permute(0, 3, 1, 2).float().contiguous()
+    out = F.grid_sample(pixels, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     return out.floor_()  # (B, 3, H, W) in [0, 255], truncated to uint8 levels as PIL
 
 
