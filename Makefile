@@ -35,13 +35,19 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not e2e"
 
-# Benchmarks (results under reports/bench/): evaluator speed/parity (posebh path, xtcocotools,
-# pycocotools, faster-coco-eval) on a synthetic 50k-instance COCO keypoint set, and PoseBH's
-# train-step time per phase and deployed FLOPs/latency against the baseline.
+# Benchmarks (JSON under reports/bench/, committed): evaluator speed/parity (eval.json), PoseBH
+# train-step and deployment cost (method.json), the baseline stage timed under this commit and
+# under BENCH_REF, the main before the performance work (stage.json, ~10 min), then the loader /
+# step / evaluation timings, the profile and the six performance figures (perf.json,
+# profile.json). Needs the converted data (`dvc repro data`, run here first).
+BENCH_REF ?= 711e8e9
 bench: $(STAMP)
 	$(PIP) -e '.[bench]'
+	dvc repro data
 	$(PY) -m posebh.commands bench --out reports/bench/eval.json
 	$(PY) -m posebh.commands bench-method --out reports/bench/method.json
+	$(PY) -m posebh.commands bench-stage --reference $(BENCH_REF) --out reports/bench/stage.json
+	$(PY) -m posebh.commands bench-perf --dir reports/bench
 
 clean:
 	rm -rf data/0* reports/index.html reports/tables reports/metrics reports/metrics.json

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -73,3 +75,22 @@ def keypoint_gt(k: int = 17, n_images: int = 3, seed: int = 0, head: bool = Fals
                 ann["head_bbox"] = [x + 80, y, 40.0, 50.0]
             anns.append(ann)
     return {"images": images, "annotations": anns, "categories": [{"id": 1, "name": "person"}]}
+
+
+def random_coco(tmp_path: Path, name: str, n: int, seed: int) -> dict:
+    """A COCO dict of ``n`` random images of mixed sizes, one instance each."""
+    rng = np.random.default_rng(seed)
+    images, anns = [], []
+    for i in range(n):
+        h, w = (int(v) for v in rng.integers(60, 140, 2))
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(
+            tmp_path / f"{name}{i}.png")
+        images.append({"id": i, "file_name": f"{name}{i}.png", "width": w, "height": h})
+        kps = np.zeros((17, 3))
+        kps[:, 0] = rng.uniform(0.2 * w, 0.8 * w, 17)
+        kps[:, 1] = rng.uniform(0.2 * h, 0.8 * h, 17)
+        kps[:, 2] = rng.integers(0, 3, 17)
+        kps[0, 2] = 2
+        anns.append({"id": i, "image_id": i, "bbox": [0.2 * w, 0.2 * h, 0.6 * w, 0.6 * h],
+                     "iscrowd": 0, "keypoints": kps.reshape(-1).tolist()})
+    return {"images": images, "annotations": anns, "info": {"image_root": str(tmp_path)}}

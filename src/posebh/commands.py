@@ -187,11 +187,73 @@ def _cmd_bench_method(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_bench_perf(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench-perf", help="loader, step and evaluation timings of the embedded "
+                       "default; the performance figures and the profile")
+    p.add_argument("--steps", type=int, default=40, help="timed batches/steps (medians reported)")
+    p.add_argument("--dir", default="reports/bench",
+                   help="where stage.json, eval.json, method.json and stages/ are read and "
+                        "perf.json + profile.json written")
+    p.set_defaults(func=_cmd_bench_perf)
+
+
+def _cmd_bench_perf(args: argparse.Namespace) -> int:
+    from posebh.bench.perf import collect
+    from posebh.io import atomic_write_many
+
+    if args.steps < 4:
+        return _fail("--steps must be >= 4")
+    out = Path(args.dir)
+    check_output_file(out / "perf.json")
+    try:
+        paper_model, _ = _profile_blocks(Path("conf"), "paper")
+        perf, profile = collect(Path.cwd(), args.steps, out, paper_model)
+    except FileNotFoundError as exc:
+        return _fail(str(exc))
+    atomic_write_many({out / "perf.json": (json.dumps(perf, indent=1) + "\n").encode(),
+                       out / "profile.json": (json.dumps(profile, indent=1) + "\n").encode()})
+    for key, value in perf.items():
+        if isinstance(value, dict) and ("ratio" in value or "seconds" in value):
+            print(f"{key:<40} {value.get('ratio', value.get('seconds'))}")
+    print(f"wrote {out / 'perf.json'} and {out / 'profile.json'}")
+    return EXIT_OK
+
+
+def _add_bench_stage(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench-stage", help="wall time of the baseline training stage, this "
+                       "commit over a reference commit, same machine")
+    p.add_argument("--reference", required=True, help="git revision of the code to compare with")
+    p.add_argument("--current", default="HEAD", help="git revision of the new code")
+    p.add_argument("--repeats", type=int, default=1, help="alternating runs of each (median)")
+    p.add_argument("--out", default="reports/bench/stage.json", help="result JSON")
+    p.set_defaults(func=_cmd_bench_stage)
+
+
+def _cmd_bench_stage(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from posebh.bench.stage import compare_stage
+    from posebh.io import atomic_write
+
+    check_output_file(Path(args.out))
+    try:
+        res = compare_stage(Path.cwd(), args.reference, args.current, repeats=args.repeats)
+    except (FileNotFoundError, RuntimeError) as exc:
+        return _fail(str(exc))
+    except subprocess.CalledProcessError as exc:
+        return _fail(f"git: {' '.join(exc.cmd)} failed ({(exc.stderr or b'').strip()[:200]!r})")
+    atomic_write(Path(args.out), (json.dumps(res, indent=1) + "\n").encode())
+    print(f"{res['command']}: {res['seconds']} s, ratio {res['ratio']}; wrote {args.out}")
+    return EXIT_OK
+
+
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_evaluate,
     _add_split_apt36k,
     _add_bench,
     _add_bench_method,
+    _add_bench_perf,
+    _add_bench_stage,
 )
 
 

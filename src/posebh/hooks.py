@@ -1,8 +1,12 @@
-"""Kedro hooks (glue): parameters are checked before a run starts, and a node's old outputs are
-removed before it runs, so a killed run never leaves new files beside stale ones."""
+"""Kedro hooks (glue): parameters are checked before a run starts, a node's old outputs are
+removed before it runs, so a killed run never leaves new files beside stale ones, and every run
+leaves its wall time and peak memory for ``posebh bench`` (``reports/bench/stages/``)."""
 
 from __future__ import annotations
 
+import json
+import resource
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +15,7 @@ import yaml
 from kedro.framework.hooks import hook_impl
 
 from posebh.configs import ConfigError
+from posebh.io import atomic_write
 from posebh.runs.params import check_params
 
 
@@ -77,3 +82,30 @@ class RemoveStaleOutputs:
             path = dataset._describe().get("filepath") if dataset is not None else None
             if path and Path(path).is_file():
                 Path(path).unlink()
+
+
+class StageClock:
+    """Writes ``reports/bench/stages/<pipelines>[@<namespaces>].json``: seconds and peak RSS of a
+    successful ``kedro run`` (a DVC stage), read by ``posebh bench-perf`` into the profile."""
+
+    def __init__(self) -> None:
+        self.start = 0.0
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict) -> None:
+        self.start = time.perf_counter()
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict) -> None:
+        seconds = time.perf_counter() - self.start
+        name = "+".join(run_params.get("pipeline_names") or ["__default__"])
+        if run_params.get("namespaces"):
+            name += "@" + "+".join(run_params["namespaces"])
+        peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # kB on Linux
+        record = {"stage": name, "env": run_params.get("env"), "seconds": round(seconds, 2),
+                  "peak_rss_mb": round(peak_kb / 1024, 1),
+                  "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        path = Path(run_params["project_path"]) / "reports" / "bench" / "stages" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, (json.dumps(record, indent=1) + "\n").encode())

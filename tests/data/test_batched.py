@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 from torch.utils.data import default_collate
+
+from support import random_coco
 
 from posebh.data.batched import crop_batch, generate_targets
 from posebh.data.dataset import TopDownDataset
@@ -72,27 +73,8 @@ def test_targets_equal_the_reference_exactly(udp):
             assert np.array_equal(target[r], t) and np.array_equal(weight[r], w)
 
 
-def _write(tmp_path, name: str, n: int, seed: int) -> dict:
-    """A COCO dict of ``n`` random images of mixed sizes, one instance each."""
-    rng = np.random.default_rng(seed)
-    images, anns = [], []
-    for i in range(n):
-        h, w = (int(v) for v in rng.integers(60, 140, 2))
-        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(
-            tmp_path / f"{name}{i}.png")
-        images.append({"id": i, "file_name": f"{name}{i}.png", "width": w, "height": h})
-        kps = np.zeros((17, 3))
-        kps[:, 0] = rng.uniform(0.2 * w, 0.8 * w, 17)
-        kps[:, 1] = rng.uniform(0.2 * h, 0.8 * h, 17)
-        kps[:, 2] = rng.integers(0, 3, 17)
-        kps[0, 2] = 2
-        anns.append({"id": i, "image_id": i, "bbox": [0.2 * w, 0.2 * h, 0.6 * w, 0.6 * h],
-                     "iscrowd": 0, "keypoints": kps.reshape(-1).tolist()})
-    return {"images": images, "annotations": anns}
-
-
 def _mixed(tmp_path, **kw) -> MixedDataset:
-    sets = [TopDownDataset(_write(tmp_path, name, 6, i), tmp_path, name, i, max_keypoints=17,
+    sets = [TopDownDataset(random_coco(tmp_path, name, 6, i), tmp_path, name, i, max_keypoints=17,
                            seed=3) for i, name in enumerate(("coco", "ap10k"))]  # UDP, MSRA
     return MixedDataset(sets, **kw)
 

@@ -120,3 +120,18 @@ def test_stale_outputs_are_deleted_through_the_catalog(tmp_path):
     assert node.name == "v.train" and node.outputs == ["v.checkpoint", "v.history"]
     RemoveStaleOutputs().before_node_run(node, catalog)
     assert sorted(f.name for f in tmp_path.iterdir()) == ["other.metrics.json"]
+
+
+def test_stage_clock_records_seconds_and_peak_memory_per_stage(tmp_path):
+    import json
+
+    from posebh.hooks import StageClock
+
+    clock = StageClock()
+    params = {"project_path": str(tmp_path), "pipeline_names": ["train"], "namespaces": ["baseline"],
+              "env": "base"}
+    clock.before_pipeline_run(params)
+    clock.after_pipeline_run(params)
+    record = json.loads((tmp_path / "reports/bench/stages/train@baseline.json").read_text())
+    assert record["stage"] == "train@baseline" and record["env"] == "base"
+    assert 0 <= record["seconds"] < 60 and record["peak_rss_mb"] > 10

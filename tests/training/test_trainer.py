@@ -61,3 +61,13 @@ def test_fast_and_reference_paths_train_alike():
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
     for (name, pa), pb in zip(fast.state_dict().items(), ref.state_dict().values()):
         assert torch.allclose(pa.float(), pb.float(), atol=1e-5), name
+
+
+def test_compile_is_opt_in_and_compiles_the_backbone_in_place(monkeypatch):
+    compiled = []
+    monkeypatch.setattr(torch.nn.Module, "compile", lambda self, *a, **k: compiled.append(self))
+    cfg = TrainConfig(epochs=1, batch_size=4, optim=OptimConfig(warmup_iters=1, lr_steps=()))
+    _run(cfg)
+    assert compiled == []
+    model, _ = _run(TrainConfig(**{**cfg.to_dict(), "compile": True, "optim": cfg.optim}))
+    assert compiled == [model.backbone]

@@ -38,6 +38,7 @@ class TrainConfig:
     resume: str | None = None  # folder: each run saves <folder>/<variant>.pt every epoch, resumes
     steps_per_epoch: Annotated[int, Field(ge=1)] | None = None  # cap: an "epoch" = this many batches
     fast_path: bool = True  # batched data path + dataset-grouped rows + fused AdamW; false = reference
+    compile: bool = False  # torch.compile the backbone (opt-in: pays on GPU, not on the CPU default)
     freeze_bn_stats: bool = False  # BN in eval mode (a step then ignores how the batch is split)
 
     @classmethod

@@ -71,6 +71,26 @@ def _freeze_bn(model: nn.Module) -> None:
             m.eval()
 
 
+def train_step(step: nn.Module, batch: dict, optimizer: torch.optim.Optimizer,
+               scaler: torch.amp.GradScaler, params: list[torch.Tensor], cfg: TrainConfig,
+               device: torch.device) -> dict[str, float]:
+    """One optimiser step on ``batch`` (moved to ``device``): forward under autocast, backward,
+    clip, step. Returns the float loss terms and their sum ``loss``."""
+    batch = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
+             for k, v in batch.items()}
+    with autocast(device, cfg.amp):
+        terms = step(batch)
+    terms = {k: v.float() for k, v in terms.items()}
+    loss = sum(terms.values())
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    torch.nn.utils.clip_grad_norm_(params, cfg.optim.grad_clip)
+    scaler.step(optimizer)
+    scaler.update()
+    return {"loss": float(loss.detach()), **{k: float(v.detach()) for k, v in terms.items()}}
+
+
 def train_multihead(
     model: torch.nn.Module,
     datasets: Sequence[torch.utils.data.Dataset],
@@ -98,6 +118,8 @@ def train_multihead(
         torch.set_num_threads(cfg.num_threads)
     rank, world = distributed.rank_and_world()
     model.to(device).train()
+    if cfg.compile:
+        model.backbone.compile()  # in place: parameter names (checkpoints) stay as they are
     optimizer = build_optimizer(model, cfg.optim, num_layers=model.backbone.depth,
                                 fused=cfg.fast_path)
     schedule = StepSchedule(cfg.optim.lr, cfg.optim.warmup_iters, cfg.optim.warmup_ratio,
@@ -136,6 +158,7 @@ def train_multihead(
         if world > 1 and now != trainable:  # DDP tracks the trainable set: rebuild per phase
             ddp = distributed.wrap(step, device)
         trainable = now
+        params = [p for p in model.parameters() if p.requires_grad]
         t0, sums, count = time.perf_counter(), {}, 0
         total = min(len(loader), cfg.steps_per_epoch or len(loader))
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", total=total,
@@ -145,26 +168,13 @@ def train_multihead(
             if cfg.steps_per_epoch is not None and count >= cfg.steps_per_epoch:
                 break
             lr = schedule.apply(optimizer, epoch, iteration)
-            batch = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
-                     for k, v in batch.items()}
-            with autocast(device, cfg.amp):
-                terms = ddp(batch)
-            terms = {k: v.float() for k, v in terms.items()}
-            loss = sum(terms.values())
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-            params = [p for p in model.parameters() if p.requires_grad]
-            torch.nn.utils.clip_grad_norm_(params, cfg.optim.grad_clip)
-            scaler.step(optimizer)
-            scaler.update()
+            terms = train_step(ddp, batch, optimizer, scaler, params, cfg, device)
             objective.after_step()
             iteration += 1
             count += 1
-            sums["loss"] = sums.get("loss", 0.0) + float(loss.detach())
             for k, v in terms.items():
-                sums[k] = sums.get(k, 0.0) + float(v.detach())
-            bar.set_postfix(loss=f"{float(loss.detach()):.2e}", lr=f"{lr:.1e}", refresh=False)
+                sums[k] = sums.get(k, 0.0) + v
+            bar.set_postfix(loss=f"{terms['loss']:.2e}", lr=f"{lr:.1e}", refresh=False)
         seconds = time.perf_counter() - t0
         log = {k: v / max(count, 1) for k, v in sums.items()}
         log.update(extra)
