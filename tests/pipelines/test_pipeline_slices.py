@@ -121,11 +121,13 @@ def params(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def data(params) -> dict:
-    """The ``data`` slice's outputs (every dataset's splits and the APT-36K split summary)."""
+    """The ``data`` slice's outputs (every dataset's splits, the APT-36K split summary and the
+    content digest downstream stages depend on)."""
     pipe = data_pipeline()
-    out, _ = run(pipe, {"raw_data_status": {"source": "synthetic", "datasets": {}},
-                        **params_feed(params, "data")})
-    return out
+    sets = tuple(sorted(pipe.outputs() ^ pipe.all_outputs()))  # consumed by the digest node
+    out, catalog = run(pipe, {"raw_data_status": {"source": "synthetic", "datasets": {}},
+                              **params_feed(params, "data")}, kept=sets)
+    return {**out, **{name: catalog[name].load() for name in sets}}
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +193,8 @@ def test_download_embedded_profile_is_a_no_op_without_network(params, tmp_path, 
 def test_data_renders_every_split_under_the_image_root(params, data):
     root = Path(params["data"]["image_root"]).resolve()
     expected = {f"{d}_{s}" for d in ALL_SETS for s in ("train", "val")}
-    assert set(data) == expected | {"apt36k_test", "apt36k_split_summary"}
+    assert set(data) == expected | {"apt36k_test", "apt36k_split_summary", "intermediate_digest"}
+    assert data["intermediate_digest"]["image_files"] == sum(1 for p in root.rglob("*.png"))
     for name in sorted(expected | {"apt36k_test"}):
         dataset = name.rsplit("_", 1)[0]
         coco = validate_coco(data[name], name, dataset)

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from posebh.data import splits, synthetic
+from posebh.data.digest import content_digest
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +75,9 @@ def render_apt36k(params: dict, raw: dict | None = None) -> tuple[dict, dict, di
         summary = splits.summary(parts)
     log.info("apt36k split: %s", json.dumps(summary))
     return parts["train"], parts["val"], parts["test"], summary
+
+
+def digest(params: dict, **sets: dict) -> dict:
+    """The content hash downstream stages depend on (``data/02_intermediate/digest.json``)."""
+    rendered = params["source"] != "real"
+    return content_digest(sets, Path(params["image_root"]) if rendered else None)
