@@ -1,7 +1,8 @@
 """``posebh`` command line. Each subcommand lives in its own ``_add_<name>`` / ``_cmd_<name>`` pair.
 
 Bad input (arguments, files, output paths) exits with code 2 after one line ``error: ...`` on
-stderr; nothing is written then.
+stderr; nothing is written then. ``--help`` shows each option's default and one example: a new
+subcommand needs its entry in ``posebh.cli_help.EXAMPLES``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from posebh import skeletons
+from posebh import cli_help, skeletons
 from posebh.cli_errors import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -29,7 +30,8 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="score a COCO-format results file against a GT file")
-    p.add_argument("--dataset", required=True, choices=sorted(skeletons.load_skeletons()))
+    p.add_argument("--dataset", required=True, choices=sorted(skeletons.load_skeletons()),
+                   help="dataset (skeleton, OKS sigmas / PCK protocol)")
     p.add_argument("--gt", required=True, help="GT annotation JSON (unified COCO keypoint format)")
     p.add_argument("--pred", required=True, help="COCO results JSON list")
     p.add_argument("--engine", default=DEFAULT_ENGINE, choices=ENGINES,
@@ -59,7 +61,8 @@ def _add_split_apt36k(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("split-apt36k", help="7:1:2 video-level split of a raw APT-36K annotation file")
     p.add_argument("raw", help="raw apt36k_annotations.json")
     p.add_argument("out_dir", help="folder for apt36k_{train,val,test}.json")
-    p.add_argument("--rule", default="official", choices=("official", "video-random"))
+    p.add_argument("--rule", default="official", choices=("official", "video-random"),
+                   help="official = PoseBH's script; video-random = seeded shuffle of the videos")
     p.add_argument("--seed", type=int, default=0, help="seed of the video-random rule")
     p.set_defaults(func=_cmd_split_apt36k)
 
@@ -258,10 +261,14 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="posebh", description="PoseBH reproduction suite")
+    parser = OneLineParser(prog="posebh", description="PoseBH reproduction suite",
+                           epilog="`posebh COMMAND --help` for a command's options and an example",
+                           formatter_class=cli_help.HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {cli_help.version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in SUBCOMMANDS:
         add(sub)
+    cli_help.decorate(sub)
     return parser
 
 
@@ -269,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code (2 and one ``error:`` line on bad input)."""
     try:
         args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help / --version have printed
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except BadInput as exc:
+        return _fail(str(exc))
+    try:
         return int(args.func(args))
     except BadInput as exc:
         return _fail(str(exc))
