@@ -1,0 +1,157 @@
+"""Pixel-prototype terms of every dataset of a batch at once (Eq. 2-6 and the negatives).
+
+The same maths as ``prototype_learning.prototype_loss`` and ``negatives.negatives_loss`` called
+once per dataset, with global keypoint indices (dataset d's keypoint k is bank row
+``offset[d] + k``): one foreground selection, one Sinkhorn over every (dataset, keypoint) class,
+one momentum update and one negatives pass. Only the similarity logits stay per dataset (one
+matmul each against that dataset's own prototypes: the softmax of Eq. 5 runs over them only).
+Pixels are kept in the per-dataset reference order (dataset, row, y, x), so the classes see
+their pixels in the same order as the per-dataset path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from posebh.method.prototype_learning import similarity
+from posebh.method.prototypes import PrototypeBank
+from posebh.method.sinkhorn import sinkhorn_grouped
+
+
+@dataclass
+class GlobalPixels:
+    """Foreground pixels of all datasets, grouped by dataset in the reference order."""
+
+    emb: torch.Tensor    # (N, F) unit-norm embeddings
+    cls: torch.Tensor    # (N,) global keypoint index (bank row)
+    conf: torch.Tensor   # (N,) GT heatmap value c_n
+    bounds: list[int]    # (D + 1,) pixels of dataset d are [bounds[d], bounds[d + 1])
+
+
+@dataclass
+class KeypointIndex:
+    """Global keypoint layout of the bank: per-dataset offsets and sizes, owner of every row."""
+
+    offsets: torch.Tensor  # (D,) long
+    sizes: torch.Tensor    # (D,) long
+    dataset: torch.Tensor  # (J,) long, the dataset of every bank row
+
+    @classmethod
+    def build(cls, sizes: list[int], device: torch.device) -> KeypointIndex:
+        s = torch.tensor(sizes, dtype=torch.long, device=device)
+        offsets = torch.cumsum(s, 0) - s
+        return cls(offsets, s, torch.repeat_interleave(torch.arange(len(sizes), device=device), s))
+
+
+def dataset_rows(didx: torch.Tensor, num_datasets: int) -> list[slice | torch.Tensor | None]:
+    """Each dataset's rows of a batch: a slice when the rows are grouped by dataset (the trainer's
+    batches), else a mask; None for a dataset absent from the batch."""
+    counts = torch.bincount(didx, minlength=num_datasets).tolist()
+    if didx.numel() < 2 or bool((didx[1:] >= didx[:-1]).all()):
+        starts = [sum(counts[:d]) for d in range(num_datasets)]
+        return [slice(s, s + n) if n else None for s, n in zip(starts, counts)]
+    return [didx == d if n else None for d, n in enumerate(counts)]
+
+
+def group_by_dataset(ds: torch.Tensor, num_datasets: int) -> tuple[torch.Tensor | None, list[int]]:
+    """Stable permutation sorting ``ds`` (N,) (None when already sorted) and the group bounds."""
+    order = None
+    if ds.numel() > 1 and not bool((ds[1:] >= ds[:-1]).all()):
+        order = torch.argsort(ds, stable=True)
+    counts = torch.bincount(ds, minlength=num_datasets)
+    return order, [0] + torch.cumsum(counts, 0).tolist()
+
+
+def dense_heatmaps(emb: torch.Tensor, protos: torch.Tensor, mode: str = "cos") -> torch.Tensor:
+    """``PrototypeBank.heatmaps`` as one batched matmul: emb (B, F, h, w), protos (K, M, F)
+    -> (B, K, h, w) max over the M prototypes of cos (or |cos|)."""
+    b, _, h, w = emb.shape
+    k, m, _ = protos.shape
+    s = torch.matmul(protos.flatten(0, 1).to(emb.dtype), emb.flatten(2))  # (B, K * M, hw)
+    s = s.view(b, k, m, h, w)
+    return (s.abs() if mode == "abs" else s).amax(dim=2)
+
+
+def foreground_all(emb: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
+                   didx: torch.Tensor, index: KeypointIndex, threshold: float = 0.0
+                   ) -> GlobalPixels:
+    """``foreground_pixels`` of every dataset's rows at once.
+
+    emb: (B, F, h, w); target: (B, Kmax, h, w); weight: (B, Kmax); didx: (B,). The class
+    arg-max runs per dataset over its own K_d channels (as the per-dataset path); the pixel
+    gather is one pass.
+    """
+    b, _, h, w = target.shape
+    conf = target.new_zeros(b, h, w)
+    cls = torch.zeros(b, h, w, dtype=torch.long, device=target.device)
+    for d, rows in enumerate(dataset_rows(didx, len(index.sizes))):  # each row's own K_d channels
+        if rows is not None:
+            k = int(index.sizes[d])
+            t = target[rows, :k] * (weight[rows, :k] > 0).to(target.dtype)[:, :, None, None]
+            conf[rows], cls[rows] = t.max(dim=1)  # (B_d, h, w)
+    fg = conf > threshold
+    flat = fg.flatten().nonzero(as_tuple=True)[0]  # (N,) row-major, like the per-dataset path
+    ds = didx[torch.div(flat, fg[0].numel(), rounding_mode="floor")]
+    pixels = emb.permute(0, 2, 3, 1).reshape(-1, emb.shape[1]).index_select(0, flat)  # (N, F)
+    gcls, c = index.offsets[ds] + cls.flatten()[flat], conf.flatten()[flat]
+    order, bounds = group_by_dataset(ds, len(index.sizes))
+    if order is not None:
+        pixels, gcls, c = pixels[order], gcls[order], c[order]
+    return GlobalPixels(pixels, gcls, c, bounds)
+
+
+def prototype_terms(bank: torch.Tensor, px: GlobalPixels, index: KeypointIndex, kappa: float,
+                    iters: int, mode: str = "cos", store: PrototypeBank | None = None,
+                    momentum: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sum over datasets of ``prototype_loss`` (PPC, PPD: each dataset's mean over its pixels).
+
+    bank: (J, M, F) this step's snapshot. With ``store`` and ``momentum``, Eq. 4 updates the
+    rows of every class present in one pass (classes of different datasets never share a row).
+    """
+    zero = px.emb.sum() * 0.0
+    if px.emb.shape[0] == 0:
+        return zero, zero
+    m = bank.shape[1]
+    lse, own, top, inv_n = [], [], [], []
+    for d, (s, e) in enumerate(zip(px.bounds[:-1], px.bounds[1:])):
+        if e == s:
+            continue
+        off, k = int(index.offsets[d]), int(index.sizes[d])
+        logits = similarity(px.emb[s:e], bank[off:off + k], mode)  # (N_d, K_d * M)
+        lse.append(torch.logsumexp(logits, dim=1))
+        mine = logits.view(e - s, k, m)[torch.arange(e - s, device=logits.device), px.cls[s:e] - off]
+        own.append(mine)  # (N_d, M), the class's own prototypes, with grad
+        top.append(mine.detach().max().expand(e - s))  # the per-dataset Sinkhorn shift
+        inv_n.append(torch.full((e - s,), 1.0 / (e - s), dtype=logits.dtype, device=logits.device))
+    own_all = torch.cat(own)  # (N, M)
+    q = sinkhorn_grouped(own_all.detach(), px.cls, kappa, iters, torch.cat(top))
+    w, t = q.max(dim=1)
+    if store is not None and momentum is not None:
+        store.momentum_update_classes(0, px.cls, t, w, px.emb.detach(), momentum)
+    pos = own_all.gather(1, t[:, None])[:, 0]  # (N,) logit of the assigned prototype
+    scale = px.conf * torch.cat(inv_n)
+    return (scale * (torch.cat(lse) - pos)).sum(), (scale * (1.0 - pos) ** 2).sum()
+
+
+def negatives_terms(clusters: torch.Tensor, owner: torch.Tensor, px: GlobalPixels,
+                    mode: str = "cos") -> tuple[torch.Tensor, torch.Tensor]:
+    """Sum over datasets of ``negatives_loss``: every pixel against the cluster bank (K, M, F)."""
+    zero = px.emb.sum() * 0.0
+    if px.emb.shape[0] == 0:
+        return zero, zero
+    k, m, _ = clusters.shape
+    logits = similarity(px.emb, clusters, mode)  # (N, K * M)
+    cluster = owner[px.cls]  # (N,)
+    rows = torch.arange(len(cluster), device=cluster.device)
+    member = logits.detach().view(-1, k, m)[rows, cluster].argmax(dim=1)
+    col = cluster * m + member
+    counts = torch.tensor([e - s for s, e in zip(px.bounds[:-1], px.bounds[1:])],
+                          device=logits.device)
+    inv_n = (1.0 / counts.clamp_min(1).to(logits.dtype)).repeat_interleave(counts)  # (N,)
+    ce = F.cross_entropy(logits, col, reduction="none")
+    pos = logits.gather(1, col[:, None])[:, 0]
+    scale = px.conf * inv_n
+    return (scale * ce).sum(), (scale * (1.0 - pos) ** 2).sum()
