@@ -16,6 +16,7 @@ from posebh.method.css import fuse_peaks, peaks, render_gaussians
 from posebh.method.global_pixels import (
     GlobalPixels,
     KeypointIndex,
+    dense_heatmaps,
     group_by_dataset,
     prototype_terms,
 )
@@ -56,17 +57,32 @@ def reliable_pairs(heads: list[torch.Tensor], emb: torch.Tensor, bank: torch.Ten
     heads: per dataset (B, K_d, h, w), in bank order; emb: (B, F, h, w). Returns the kept pairs
     (row (P,), global keypoint (P,), fused xy (P, 2), weight (P,)), row-major.
     """
-    h, w = emb.shape[-2:]
-    head_peaks = [peaks(x.detach().float()) for x in heads]
-    xy_k, ref_k, c_k = (torch.cat([hp[i] for hp in head_peaks], dim=1) for i in range(3))
-    cand = (index.dataset[None, :] != didx[:, None]) & (c_k > cfg.css_conf_thr)  # (B, J)
-    b, g = cand.nonzero(as_tuple=True)
+    c_k = torch.cat([x.detach().flatten(2).amax(dim=2).float() for x in heads], dim=1)  # (B, J)
+    cand = (index.dataset[None, :] != didx[:, None]) & (c_k > cfg.css_conf_thr)
+    b, g = cand.nonzero(as_tuple=True)  # row-major
     if len(b) == 0:
-        return b, g, ref_k.new_zeros(0, 2), ref_k.new_zeros(0)
-    hm = pair_heatmaps(emb.detach(), bank, b, g, cfg.similarity).view(1, -1, h, w)
-    proto_peaks = tuple(t[0] for t in peaks(hm.float()))
-    keep, fused, weight = fuse_peaks((xy_k[b, g], ref_k[b, g], c_k[b, g]), proto_peaks,
-                                     cfg.css_conf_thr, cfg.css_dist_thr)
+        return b, g, c_k.new_zeros(0, 2), c_k.new_zeros(0)
+    ds = index.dataset[g]
+    local = g - index.offsets[ds]
+    order, bounds = group_by_dataset(ds, len(heads))  # each head's candidates together
+    sel = torch.arange(len(b), device=b.device) if order is None else order
+    hk, hp = [], []
+    for d, (x, s, e) in enumerate(zip(heads, bounds[:-1], bounds[1:])):
+        if e == s:
+            continue
+        bd, jd = b[sel[s:e]], local[sel[s:e]]
+        hk.append(x.detach()[bd, jd])  # (P_d, h, w)
+        rows, inv = torch.unique(bd, return_inverse=True)  # rows with a candidate of head d
+        off, k = int(index.offsets[d]), int(index.sizes[d])
+        hp.append(dense_heatmaps(emb[rows].detach(), bank[off:off + k], cfg.similarity)[inv, jd])
+    head_peaks, proto_peaks = (tuple(t[0] for t in peaks(torch.cat(x).float()[None]))
+                               for x in (hk, hp))  # (P, ...), in `sel` order
+    if order is not None:  # back to row-major
+        back = torch.empty_like(order)
+        back[order] = torch.arange(len(order), device=order.device)
+        head_peaks = tuple(t[back] for t in head_peaks)
+        proto_peaks = tuple(t[back] for t in proto_peaks)
+    keep, fused, weight = fuse_peaks(head_peaks, proto_peaks, cfg.css_conf_thr, cfg.css_dist_thr)
     return b[keep], g[keep], fused[keep], weight[keep]
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
 from posebh.method.prototype_learning import similarity
 from posebh.method.prototypes import PrototypeBank
@@ -115,25 +114,41 @@ def prototype_terms(bank: torch.Tensor, px: GlobalPixels, index: KeypointIndex, 
     if px.emb.shape[0] == 0:
         return zero, zero
     m = bank.shape[1]
-    lse, own, top, inv_n = [], [], [], []
+    lse, own, top = [], [], []
     for d, (s, e) in enumerate(zip(px.bounds[:-1], px.bounds[1:])):
         if e == s:
             continue
         off, k = int(index.offsets[d]), int(index.sizes[d])
         logits = similarity(px.emb[s:e], bank[off:off + k], mode)  # (N_d, K_d * M)
         lse.append(torch.logsumexp(logits, dim=1))
-        mine = logits.view(e - s, k, m)[torch.arange(e - s, device=logits.device), px.cls[s:e] - off]
-        own.append(mine)  # (N_d, M), the class's own prototypes, with grad
-        top.append(mine.detach().max().expand(e - s))  # the per-dataset Sinkhorn shift
-        inv_n.append(torch.full((e - s,), 1.0 / (e - s), dtype=logits.dtype, device=logits.device))
+        with torch.no_grad():  # the class's own prototypes' logits, exactly as the reference
+            mine = logits.view(e - s, k, m)[torch.arange(e - s, device=logits.device),
+                                             px.cls[s:e] - off]
+        own.append(mine)  # (N_d, M)
+        top.append(mine.max().expand(e - s))  # the per-dataset Sinkhorn shift
     own_all = torch.cat(own)  # (N, M)
-    q = sinkhorn_grouped(own_all.detach(), px.cls, kappa, iters, torch.cat(top))
+    q = sinkhorn_grouped(own_all, px.cls, kappa, iters, torch.cat(top))
     w, t = q.max(dim=1)
     if store is not None and momentum is not None:
         store.momentum_update_classes(0, px.cls, t, w, px.emb.detach(), momentum)
-    pos = own_all.gather(1, t[:, None])[:, 0]  # (N,) logit of the assigned prototype
-    scale = px.conf * torch.cat(inv_n)
+    pos = _positive_logit(px.emb, bank.flatten(0, 1)[px.cls * m + t], mode)  # (N,)
+    scale = px.conf * _inverse_counts(px.bounds, pos)
     return (scale * (torch.cat(lse) - pos)).sum(), (scale * (1.0 - pos) ** 2).sum()
+
+
+def _positive_logit(emb: torch.Tensor, proto: torch.Tensor, mode: str) -> torch.Tensor:
+    """cos (or |cos|) of each pixel with its own positive prototype: emb, proto (N, F) -> (N,).
+
+    The logit that Eq. 5-6 gather from the (N, C) logits, as a row-wise dot product: its
+    gradient reaches the embeddings without an (N, C) scatter."""
+    s = (emb * proto.to(emb.dtype)).sum(dim=1)
+    return s.abs() if mode == "abs" else s
+
+
+def _inverse_counts(bounds: list[int], like: torch.Tensor) -> torch.Tensor:
+    """(N,) 1 / N_d of each pixel's dataset (each dataset's terms are means over its pixels)."""
+    counts = torch.tensor([e - s for s, e in zip(bounds[:-1], bounds[1:])], device=like.device)
+    return (1.0 / counts.clamp_min(1).to(like.dtype)).repeat_interleave(counts)
 
 
 def negatives_terms(clusters: torch.Tensor, owner: torch.Tensor, px: GlobalPixels,
@@ -147,11 +162,7 @@ def negatives_terms(clusters: torch.Tensor, owner: torch.Tensor, px: GlobalPixel
     cluster = owner[px.cls]  # (N,)
     rows = torch.arange(len(cluster), device=cluster.device)
     member = logits.detach().view(-1, k, m)[rows, cluster].argmax(dim=1)
-    col = cluster * m + member
-    counts = torch.tensor([e - s for s, e in zip(px.bounds[:-1], px.bounds[1:])],
-                          device=logits.device)
-    inv_n = (1.0 / counts.clamp_min(1).to(logits.dtype)).repeat_interleave(counts)  # (N,)
-    ce = F.cross_entropy(logits, col, reduction="none")
-    pos = logits.gather(1, col[:, None])[:, 0]
-    scale = px.conf * inv_n
+    pos = _positive_logit(px.emb, clusters.flatten(0, 1)[cluster * m + member], mode)
+    scale = px.conf * _inverse_counts(px.bounds, pos)
+    ce = torch.logsumexp(logits, dim=1) - pos  # cross-entropy with the positive column
     return (scale * ce).sum(), (scale * (1.0 - pos) ** 2).sum()
