@@ -12,6 +12,7 @@ their pixels in the same order as the per-dataset path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import torch
 
@@ -120,7 +121,7 @@ def prototype_terms(bank: torch.Tensor, px: GlobalPixels, index: KeypointIndex, 
             continue
         off, k = int(index.offsets[d]), int(index.sizes[d])
         logits = similarity(px.emb[s:e], bank[off:off + k], mode)  # (N_d, K_d * M)
-        lse.append(torch.logsumexp(logits, dim=1))
+        lse.append(LogSumExp.apply(logits))
         with torch.no_grad():  # the class's own prototypes' logits, exactly as the reference
             mine = logits.view(e - s, k, m)[torch.arange(e - s, device=logits.device),
                                              px.cls[s:e] - off]
@@ -136,6 +137,24 @@ def prototype_terms(bank: torch.Tensor, px: GlobalPixels, index: KeypointIndex, 
     return (scale * (torch.cat(lse) - pos)).sum(), (scale * (1.0 - pos) ** 2).sum()
 
 
+class LogSumExp(torch.autograd.Function):
+    """``torch.logsumexp(x, dim=1)`` of (N, C) logits that keeps the softmax for the backward:
+    one exp pass over the logits in all instead of one each way."""
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor) -> torch.Tensor:
+        top = x.amax(dim=1, keepdim=True)  # (N, 1)
+        p = (x - top).exp_()
+        total = p.sum(dim=1, keepdim=True)
+        ctx.save_for_backward(p.div_(total))  # softmax (N, C)
+        return (total.log_() + top)[:, 0]
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> torch.Tensor:
+        (p,) = ctx.saved_tensors
+        return p * grad[:, None]
+
+
 def _positive_logit(emb: torch.Tensor, proto: torch.Tensor, mode: str) -> torch.Tensor:
     """cos (or |cos|) of each pixel with its own positive prototype: emb, proto (N, F) -> (N,).
 
@@ -147,7 +166,7 @@ def _positive_logit(emb: torch.Tensor, proto: torch.Tensor, mode: str) -> torch.
 
 def _inverse_counts(bounds: list[int], like: torch.Tensor) -> torch.Tensor:
     """(N,) 1 / N_d of each pixel's dataset (each dataset's terms are means over its pixels)."""
-    counts = torch.tensor([e - s for s, e in zip(bounds[:-1], bounds[1:])], device=like.device)
+    counts = torch.tensor([e - s for s, e in pairwise(bounds)], device=like.device)
     return (1.0 / counts.clamp_min(1).to(like.dtype)).repeat_interleave(counts)
 
 
@@ -164,5 +183,5 @@ def negatives_terms(clusters: torch.Tensor, owner: torch.Tensor, px: GlobalPixel
     member = logits.detach().view(-1, k, m)[rows, cluster].argmax(dim=1)
     pos = _positive_logit(px.emb, clusters.flatten(0, 1)[cluster * m + member], mode)
     scale = px.conf * _inverse_counts(px.bounds, pos)
-    ce = torch.logsumexp(logits, dim=1) - pos  # cross-entropy with the positive column
+    ce = LogSumExp.apply(logits) - pos  # cross-entropy with the positive column
     return (scale * ce).sum(), (scale * (1.0 - pos) ** 2).sum()
