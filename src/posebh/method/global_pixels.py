@@ -139,10 +139,13 @@ def prototype_terms(bank: torch.Tensor, px: GlobalPixels, index: KeypointIndex, 
 
 class LogSumExp(torch.autograd.Function):
     """``torch.logsumexp(x, dim=1)`` of (N, C) logits that keeps the softmax for the backward:
-    one exp pass over the logits in all instead of one each way."""
+    one exp pass over the logits in all instead of one each way. Computed in float32 at least
+    (as autocast runs ``logsumexp`` and ``cross_entropy``); the gradient has the input's dtype."""
 
     @staticmethod
     def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor) -> torch.Tensor:
+        ctx.dtype = x.dtype
+        x = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
         top = x.amax(dim=1, keepdim=True)  # (N, 1)
         p = (x - top).exp_()
         total = p.sum(dim=1, keepdim=True)
@@ -152,7 +155,7 @@ class LogSumExp(torch.autograd.Function):
     @staticmethod
     def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> torch.Tensor:
         (p,) = ctx.saved_tensors
-        return p * grad[:, None]
+        return (p * grad[:, None]).to(ctx.dtype)
 
 
 def _positive_logit(emb: torch.Tensor, proto: torch.Tensor, mode: str) -> torch.Tensor:
