@@ -48,12 +48,18 @@ class KeypointIndex:
 
 def dataset_rows(didx: torch.Tensor, num_datasets: int) -> list[slice | torch.Tensor | None]:
     """Each dataset's rows of a batch: a slice when the rows are grouped by dataset (the trainer's
-    batches), else a mask; None for a dataset absent from the batch."""
+    batches), else a (B_d,) index; None for a dataset absent from the batch (read with ``take``)."""
     counts = torch.bincount(didx, minlength=num_datasets).tolist()
     if didx.numel() < 2 or bool((didx[1:] >= didx[:-1]).all()):
         starts = [sum(counts[:d]) for d in range(num_datasets)]
         return [slice(s, s + n) if n else None for s, n in zip(starts, counts)]
-    return [didx == d if n else None for d, n in enumerate(counts)]
+    return [(didx == d).nonzero(as_tuple=True)[0] if n else None for d, n in enumerate(counts)]
+
+
+def take(x: torch.Tensor, rows: slice | torch.Tensor) -> torch.Tensor:
+    """Rows of x: a view for a slice, else ``index_select`` (whose backward is one index_add,
+    not the accumulating index_put of boolean-mask indexing)."""
+    return x[rows] if isinstance(rows, slice) else x.index_select(0, rows)
 
 
 def group_by_dataset(ds: torch.Tensor, num_datasets: int) -> tuple[torch.Tensor | None, list[int]]:
@@ -90,7 +96,8 @@ def foreground_all(emb: torch.Tensor, target: torch.Tensor, weight: torch.Tensor
     for d, rows in enumerate(dataset_rows(didx, len(index.sizes))):  # each row's own K_d channels
         if rows is not None:
             k = int(index.sizes[d])
-            t = target[rows, :k] * (weight[rows, :k] > 0).to(target.dtype)[:, :, None, None]
+            t = take(target, rows)[:, :k] * (take(weight, rows)[:, :k] > 0).to(target.dtype)[
+                :, :, None, None]
             conf[rows], cls[rows] = t.max(dim=1)  # (B_d, h, w)
     fg = conf > threshold
     flat = fg.flatten().nonzero(as_tuple=True)[0]  # (N,) row-major, like the per-dataset path

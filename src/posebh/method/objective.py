@@ -19,6 +19,7 @@ from posebh.method.global_pixels import (
     foreground_all,
     negatives_terms,
     prototype_terms,
+    take,
 )
 from posebh.method.negatives import cluster_prototypes, negatives_loss
 from posebh.method.phases import Phase, apply_phase, phase_at
@@ -109,7 +110,7 @@ class PoseBHObjective:
             if rows is None:
                 continue
             k, off = self.sizes[order[d]], model.offsets[order[d]]
-            e, t, w = emb[rows], target[rows, :k], weight[rows, :k]
+            e, t, w = take(emb, rows), take(target, rows)[:, :k], take(weight, rows)[:, :k]
             hm = dense_heatmaps(e, bank[off:off + k], c.similarity)  # (B_d, K_d, h, w)
             phm = phm + joints_mse(hm, t, w) * (e.shape[0] / b)
         px = foreground_all(emb, target, weight, didx, index, c.fg_threshold)
