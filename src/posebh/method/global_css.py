@@ -3,8 +3,10 @@
 The same maths as ``PoseBHObjective._css`` summed over the datasets d: head d supervises its
 keypoints on the rows of the other datasets. Here all heads' candidate pairs are handled in one
 pass. A pair whose head peak is not above ``css_conf_thr`` can never be kept (Eq. 7's filter
-needs both peaks above it), so prototype heatmaps are computed only for the pairs whose head
-peak passes: identical decisions, less work while the heads are unsure.
+needs both peaks above it), so head d's prototype heatmaps are computed only on the rows where
+one of its peaks passes: identical decisions, less work while the heads are unsure (with every
+head confident it is the reference's work). The kept pairs' heatmaps, with gradient, come from
+one padded batched matmul (``pair_heatmaps``) instead of a loop over rows.
 """
 
 from __future__ import annotations
