@@ -59,8 +59,16 @@ def reliable_joints(head: torch.Tensor, proto: torch.Tensor, conf_thr: float = 0
     fused xy (B, K, 2) heatmap coordinates, weight (B, K) = min(c_kpt, c_emb) where kept, else 0).
     """
     head, proto = head.detach().float(), proto.detach().float()
-    xy_k, ref_k, c_k = peaks(head)
-    xy_e, ref_e, c_e = peaks(proto)
+    return fuse_peaks(peaks(head), peaks(proto), conf_thr, dist_thr)
+
+
+@torch.no_grad()
+def fuse_peaks(kpt: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+               emb: tuple[torch.Tensor, torch.Tensor, torch.Tensor], conf_thr: float = 0.25,
+               dist_thr: float = 2.1) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The CSS filter and Eq. 7 on ``peaks`` of the head (``kpt``) and prototype (``emb``)
+    heatmaps, any leading shape (...): -> (keep (...) bool, fused xy (..., 2), weight (...))."""
+    (xy_k, ref_k, c_k), (xy_e, ref_e, c_e) = kpt, emb
     keep = (c_k > conf_thr) & (c_e > conf_thr)
     keep &= torch.linalg.vector_norm(xy_k - xy_e, dim=-1) < dist_thr
     s = (c_k / (c_k + c_e).clamp_min(1e-12))[..., None]

@@ -11,6 +11,16 @@ from posebh import skeletons
 from posebh.losses import joints_mse, multihead_mse
 from posebh.method.config import MethodConfig
 from posebh.method.css import reliable_joints, render_gaussians
+from posebh.method.global_css import css_all
+from posebh.method.global_pixels import (
+    KeypointIndex,
+    dataset_rows,
+    dense_heatmaps,
+    foreground_all,
+    negatives_terms,
+    prototype_terms,
+    take,
+)
 from posebh.method.negatives import cluster_prototypes, negatives_loss
 from posebh.method.phases import Phase, apply_phase, phase_at
 from posebh.method.posebh_model import PoseBHModel
@@ -27,18 +37,23 @@ class PoseBHObjective:
     heads, weight 1), ``phm`` (alpha x prototype-heatmap MSE), ``ppc`` (beta), ``ppd`` (gamma),
     ``neg`` (delta x (beta PPC + gamma PPD) on the K-means cluster bank: the same Eq. 5-6
     machinery at cluster level, as the released code weights it), ``css`` (zeta x Eq. 8).
+
+    ``fast`` (default) computes the prototype terms, negatives and CSS of all datasets at once
+    (``global_pixels``, ``global_css``); ``fast=False`` keeps the per-dataset reference loop.
+    Both give the same terms, gradients and bank updates (up to summation order; tests pin it).
     """
 
     def __init__(self, model: PoseBHModel, cfg: MethodConfig, epochs: int,
                  heads_on_full_batch: bool, seed: int = 0,
-                 schedule: Callable[[int], Phase] | None = None) -> None:
-        self.model, self.cfg, self.epochs = model, cfg, epochs
+                 schedule: Callable[[int], Phase] | None = None, fast: bool = True) -> None:
+        self.model, self.cfg, self.epochs, self.fast = model, cfg, epochs, fast
         self.full_batch = heads_on_full_batch
         self.seed = seed
         self.schedule = schedule or (lambda epoch: phase_at(
             epoch, epochs, cfg.phases, cfg.negatives, cfg.css, cfg.css_start))
         self.phase: Phase | None = None
         self.sizes = {d: skeletons.get(d).num_keypoints for d in model.cfg.datasets}
+        self._kp_index: KeypointIndex | None = None
 
     def start_epoch(self, epoch: int) -> dict:
         """Switch phase (freezing, K-means once when the prototypes freeze); return log fields."""
@@ -56,7 +71,6 @@ class PoseBHObjective:
         assert phase is not None, "call start_epoch first"
         images, target = batch["image"], batch["target"]
         weight, didx = batch["target_weight"], batch["dataset_idx"]
-        b = images.shape[0]
         if phase.train_backbone:
             feats = model.backbone(images, didx)
         else:
@@ -71,6 +85,58 @@ class PoseBHObjective:
             heads = model.run_heads(feats, didx, phase.css or self.full_batch)
             terms.update({f"loss_{k}": v for k, v in
                           multihead_mse(heads, target, weight, didx, order).items()})
+        if self.fast:
+            phm, ppc, ppd, neg, css = self._fast_terms(emb, bank, target, weight, didx, heads)
+        else:
+            phm, ppc, ppd, neg, css = self._reference_terms(emb, bank, target, weight, didx, heads)
+        terms.update(phm=c.alpha * phm, ppc=c.beta * ppc, ppd=c.gamma * ppd)
+        if phase.negatives:
+            terms["neg"] = c.delta * neg
+        if phase.css:
+            terms["css"] = c.zeta * css
+        return terms
+
+    def _fast_terms(self, emb: torch.Tensor, bank: torch.Tensor, target: torch.Tensor,
+                    weight: torch.Tensor, didx: torch.Tensor, heads: dict[str, torch.Tensor]
+                    ) -> tuple[torch.Tensor, ...]:
+        """(phm, ppc, ppd, neg, css), unweighted, for all datasets at once (see the class doc)."""
+        model, c, phase = self.model, self.cfg, self.phase
+        assert phase is not None
+        order, b = tuple(model.cfg.datasets), emb.shape[0]
+        index = self._index(emb.device)
+        zero = emb.sum() * 0.0
+        phm, neg, css = zero, zero, zero
+        for d, rows in enumerate(dataset_rows(didx, len(order))):  # one einsum per dataset
+            if rows is None:
+                continue
+            k, off = self.sizes[order[d]], model.offsets[order[d]]
+            e, t, w = take(emb, rows), take(target, rows)[:, :k], take(weight, rows)[:, :k]
+            hm = dense_heatmaps(e, bank[off:off + k], c.similarity)  # (B_d, K_d, h, w)
+            phm = phm + joints_mse(hm, t, w) * (e.shape[0] / b)
+        px = foreground_all(emb, target, weight, didx, index, c.fg_threshold)
+        ppc, ppd = prototype_terms(bank, px, index, c.kappa, c.sinkhorn_iters, c.similarity,
+                                   model.bank, c.momentum if phase.update_prototypes else None)
+        if phase.negatives:
+            a, p = negatives_terms(model.clusters, model.cluster_owner, px, c.similarity)
+            neg = c.beta * a + c.gamma * p
+        if phase.css:
+            css = css_all({n: heads[n] for n in order}, emb, bank, didx, index, c)
+        return phm, ppc, ppd, neg, css
+
+    def _index(self, device: torch.device) -> KeypointIndex:
+        """The bank's global keypoint layout on ``device`` (built once per device)."""
+        if self._kp_index is None or self._kp_index.sizes.device != device:
+            sizes = [self.sizes[n] for n in self.model.cfg.datasets]
+            self._kp_index = KeypointIndex.build(sizes, device)
+        return self._kp_index
+
+    def _reference_terms(self, emb: torch.Tensor, bank: torch.Tensor, target: torch.Tensor,
+                         weight: torch.Tensor, didx: torch.Tensor, heads: dict[str, torch.Tensor]
+                         ) -> tuple[torch.Tensor, ...]:
+        """(phm, ppc, ppd, neg, css), unweighted: the faithful per-dataset loop."""
+        model, c, phase = self.model, self.cfg, self.phase
+        assert phase is not None
+        order, b = tuple(model.cfg.datasets), emb.shape[0]
         zero = emb.sum() * 0.0
         phm, ppc, ppd, neg, css = zero, zero, zero, zero, zero
         for d, name in enumerate(order):
@@ -91,12 +157,7 @@ class PoseBHObjective:
             if phase.negatives:
                 a, p = negatives_loss(model.clusters, model.cluster_owner, px, off, c.similarity)
                 neg = neg + c.beta * a + c.gamma * p
-        terms.update(phm=c.alpha * phm, ppc=c.beta * ppc, ppd=c.gamma * ppd)
-        if phase.negatives:
-            terms["neg"] = c.delta * neg
-        if phase.css:
-            terms["css"] = c.zeta * css
-        return terms
+        return phm, ppc, ppd, neg, css
 
     def _css(self, head: torch.Tensor, emb: torch.Tensor, bank: torch.Tensor,
              unlabelled: torch.Tensor, off: int, k: int, batch: int) -> torch.Tensor:
@@ -151,3 +212,4 @@ class PoseBHObjective:
             dist.all_reduce(bank)
             bank.div_(dist.get_world_size())
             bank.copy_(torch.nn.functional.normalize(bank, dim=-1))
+

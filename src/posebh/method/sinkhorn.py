@@ -26,16 +26,20 @@ def sinkhorn(logits: torch.Tensor, kappa: float = 0.05, iters: int = 3) -> torch
 
 @torch.no_grad()
 def sinkhorn_grouped(logits: torch.Tensor, groups: torch.Tensor, kappa: float = 0.05,
-                     iters: int = 3) -> torch.Tensor:
+                     iters: int = 3, shift: torch.Tensor | None = None) -> torch.Tensor:
     """``sinkhorn`` run independently on every group of rows, all groups at once.
 
     logits: (N, M); groups: (N,) group id of each sample (a keypoint class). Equal to calling
     ``sinkhorn(logits[groups == g])`` for each g; one pass instead of a Python loop per class.
+    ``shift`` (N,): the value subtracted before exp (default: the max of all logits); any value
+    constant within a group gives the same result, this one lets several datasets' groups run
+    at once with the shift each would have had alone.
     """
     n, m = logits.shape
     _, g = torch.unique(groups, return_inverse=True)  # dense ids 0..G-1
     count = torch.bincount(g).double()  # (G,) samples per group
-    q = torch.exp((logits.double() - logits.max()) / kappa)  # (N, M)
+    top = logits.max() if shift is None else shift[:, None]
+    q = torch.exp((logits.double() - top) / kappa)  # (N, M)
     q /= torch.zeros(len(count), dtype=q.dtype, device=q.device).index_add_(0, g, q.sum(1))[g, None]
     for _ in range(iters):
         per_proto = torch.zeros(len(count), m, dtype=q.dtype, device=q.device).index_add_(0, g, q)
