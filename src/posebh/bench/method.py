@@ -1,8 +1,9 @@
 """Speed benchmark of PoseBH training and deployment (``posebh bench-method``, ``make bench``).
 
-* Train step: median wall time of ``steps`` optimiser steps (after ``warmup``) on fixed random
-  batches (no data loading), for the ViTPose++ baseline objective (every head on the whole batch,
-  as ViTPose++; and own rows only, the embedded default) and PoseBH's phases 1-3 on the same model.
+* Train step: median wall time of ``steps`` optimiser steps (after ``warmup``) on a fixed random
+  batch (no data loading; rows grouped by dataset as the trainer hands them), for the ViTPose++
+  baseline objective (every head on the whole batch, as ViTPose++; and own rows only, the
+  embedded default) and PoseBH's phases 1-3, each on a copy of one model, steps interleaved.
   Ratios are taken against the full-batch baseline, all measured in one run.
 * Deployment: FLOPs (``torch.utils.flop_counter``) and median latency of the deployed per-dataset
   PoseBH model over the deployed baseline (alternating runs, so drift hits both equally).
@@ -10,6 +11,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as _dt
 import platform
 import statistics
@@ -34,7 +37,7 @@ def synthetic_batch(cfg: ModelConfig, batch_size: int, seed: int = 0) -> dict[st
     h, w = cfg.img_size
     hh, ww = h // 4, w // 4
     kmax = max(skeletons.get(d).num_keypoints for d in cfg.datasets)
-    didx = torch.arange(batch_size) % len(cfg.datasets)
+    didx = torch.sort(torch.arange(batch_size) % len(cfg.datasets)).values  # grouped, as trained
     target = torch.zeros(batch_size, kmax, hh, ww)
     weight = torch.zeros(batch_size, kmax)
     ys, xs = torch.meshgrid(torch.arange(hh, dtype=torch.float32),
@@ -49,39 +52,54 @@ def synthetic_batch(cfg: ModelConfig, batch_size: int, seed: int = 0) -> dict[st
             "target_weight": weight, "dataset_idx": didx}
 
 
-def _median_step(objective: Callable, model: torch.nn.Module, batch: dict, steps: int,
-                 warmup: int) -> float:
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
-    times = []
-    for i in range(warmup + steps):
-        t0 = time.perf_counter()
-        loss = sum(objective(batch).values())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if i >= warmup:
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def _step(objective: Callable, opt: torch.optim.Optimizer, batch: dict) -> float:
+    t0 = time.perf_counter()
+    loss = sum(objective(batch).values())
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return time.perf_counter() - t0
 
 
 def bench_train(model_cfg: dict, method_cfg: dict, batch_size: int, steps: int = 5,
                 warmup: int = 2) -> dict:
-    """Median train-step seconds of the baseline and of each PoseBH phase, and their ratios."""
+    """Median train-step seconds of the baseline and of each PoseBH phase, and their ratios.
+
+    Every objective drives its own copy of one initial model (a phase freezes parameters and
+    phase 2 runs K-means once, outside the timed steps); their steps are interleaved, so load
+    drift on the machine hits all of them alike. ``phase3_css_every_candidate`` sets
+    ``css_conf_thr`` 0: an untrained head never passes the real threshold, a trained one does.
+    """
     torch.manual_seed(0)
-    model = build_model(model_cfg, method_cfg)
+    model = build_model(model_cfg, method_cfg).train()
     method = MethodConfig.from_dict(method_cfg)
     batch = synthetic_batch(model.cfg, batch_size)
-    model.train()
-    out = {"baseline_full_batch": _median_step(MultiHeadObjective(model, True), model, batch,
-                                               steps, warmup),
-           "baseline_own_rows": _median_step(MultiHeadObjective(model, False), model, batch,
-                                             steps, warmup)}
-    objective = PoseBHObjective(model, method, epochs=100, heads_on_full_batch=True)
-    for epoch, name in ((0, "phase1"), (50, "phase2"), (90, "phase3")):
-        objective.start_epoch(epoch)  # phase 2 runs K-means here, outside the timed steps
-        out[name + ("_css" if objective.phase.css else "")] = _median_step(
-            objective, model, batch, steps, warmup)
-        model.train()
+    runs: dict[str, tuple[Callable, torch.optim.Optimizer]] = {}
+
+    def add(name: str, make: Callable[[torch.nn.Module], Callable], epoch: int | None = None):
+        net = copy.deepcopy(model)
+        objective = make(net)
+        if epoch is not None:
+            objective.start_epoch(epoch)
+        net.train()
+        runs[name] = objective, torch.optim.AdamW(
+            [p for p in net.parameters() if p.requires_grad], lr=1e-5)
+
+    add("baseline_full_batch", lambda n: MultiHeadObjective(n, True))
+    add("baseline_own_rows", lambda n: MultiHeadObjective(n, False))
+    for epoch, name in ((0, "phase1"), (50, "phase2_css"), (90, "phase3_css")):
+        add(name, lambda n: PoseBHObjective(n, method, epochs=100, heads_on_full_batch=True),
+            epoch)
+    every = dataclasses.replace(method, css_conf_thr=0.0)
+    add("phase3_css_every_candidate",
+        lambda n: PoseBHObjective(n, every, epochs=100, heads_on_full_batch=True), 90)
+    times: dict[str, list[float]] = {k: [] for k in runs}
+    for i in range(warmup + steps):
+        for name, (objective, opt) in runs.items():
+            t = _step(objective, opt, batch)
+            if i >= warmup:
+                times[name].append(t)
+    out = {k: statistics.median(v) for k, v in times.items()}
     base = out["baseline_full_batch"]
     return {"seconds": {k: round(v, 4) for k, v in out.items()},
             "ratio_to_baseline_full_batch": {k: round(v / base, 3) for k, v in out.items()}}
