@@ -210,7 +210,8 @@ def _cmd_bench_perf(args: argparse.Namespace) -> int:
     check_output_file(out / "perf.json")
     try:
         paper_model, _ = _profile_blocks(Path("conf"), "paper")
-        perf, profile = collect(Path.cwd(), args.steps, out, paper_model)
+        perf, profile = collect(Path.cwd(), args.steps, out, paper_model,
+                                _profile_blocks(Path("conf"), "base"))
     except FileNotFoundError as exc:
         return _fail(str(exc))
     atomic_write_many({out / "perf.json": (json.dumps(perf, indent=1) + "\n").encode(),

@@ -50,3 +50,13 @@ def test_cli_bad_conf_is_one_line_error(tmp_path, capsys):
     assert main(["bench-method", "--conf", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "\n" not in err
+
+
+def test_phase3_profile_names_every_part():
+    from posebh.bench.method import profile_phase3
+
+    parts = profile_phase3(TINY, METHOD, batch_size=4, steps=1)
+    assert set(parts) == {"kmeans_once_ms", "foreground_ms", "ppc_ppd_with_sinkhorn_ms",
+                          "sinkhorn_ms", "negatives_ms", "css_ms", "forward_ms", "backward_ms",
+                          "optimizer_ms"}
+    assert parts["sinkhorn_ms"] <= parts["ppc_ppd_with_sinkhorn_ms"] <= parts["forward_ms"]

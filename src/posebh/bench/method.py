@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import datetime as _dt
@@ -145,3 +146,65 @@ def run_method_bench(configs: dict[str, dict], steps: int = 5) -> dict:
             "deploy": bench_deploy(c["model"], c["method"]),
         }
     return res
+
+
+@contextlib.contextmanager
+def _timed_calls(targets: dict[str, tuple[object, str]], out: dict[str, float]):
+    """Wrap ``getattr(module, attr)`` for each label so its calls add their seconds to ``out``."""
+    saved = {label: getattr(mod, attr) for label, (mod, attr) in targets.items()}
+
+    def wrap(label: str, fn: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                out[label] = out.get(label, 0.0) + time.perf_counter() - t0
+        return timed
+
+    for label, (mod, attr) in targets.items():
+        setattr(mod, attr, wrap(label, saved[label]))
+    try:
+        yield
+    finally:
+        for label, (mod, attr) in targets.items():
+            setattr(mod, attr, saved[label])
+
+
+def profile_phase3(model_cfg: dict, method_cfg: dict, batch_size: int, steps: int = 5) -> dict:
+    """Milliseconds of one PoseBH phase-3 + CSS step by part (forward parts: foreground
+    sampling, PPC/PPD with its Sinkhorn, Sinkhorn alone, negatives, CSS; then backward and
+    optimiser), ``css_conf_thr`` 0 so CSS does its full work; K-means once (phase 2 entry)."""
+    from posebh.method import global_pixels, objective as objective_module
+
+    torch.manual_seed(0)
+    model = build_model(model_cfg, method_cfg).train()
+    method = dataclasses.replace(MethodConfig.from_dict(method_cfg), css_conf_thr=0.0)
+    objective = PoseBHObjective(model, method, epochs=100, heads_on_full_batch=True)
+    t0 = time.perf_counter()
+    objective.start_epoch(90)
+    kmeans = time.perf_counter() - t0
+    model.train()
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+    batch = synthetic_batch(model.cfg, batch_size)
+    targets = {"foreground": (objective_module, "foreground_all"),
+               "ppc_ppd_with_sinkhorn": (objective_module, "prototype_terms"),
+               "sinkhorn": (global_pixels, "sinkhorn_grouped"),
+               "negatives": (objective_module, "negatives_terms"),
+               "css": (objective_module, "css_all")}
+    parts: dict[str, float] = {}
+    _step(objective, opt, batch)  # warm-up
+    with _timed_calls(targets, parts):
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            loss = sum(objective(batch).values())
+            t1 = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            t2 = time.perf_counter()
+            opt.step()
+            t3 = time.perf_counter()
+            for k, v in (("forward", t1 - t0), ("backward", t2 - t1), ("optimizer", t3 - t2)):
+                parts[k] = parts.get(k, 0.0) + v
+    return {"kmeans_once_ms": round(1e3 * kmeans, 1),
+            **{f"{k}_ms": round(1e3 * v / steps, 2) for k, v in parts.items()}}

@@ -27,6 +27,7 @@ import yaml
 from PIL import Image
 
 from posebh import configs
+from posebh.bench.method import profile_phase3
 from posebh.bench.throughput import train_throughput
 from posebh.data.batched import crop_batch, generate_targets
 from posebh.data.dataset import TopDownDataset
@@ -224,12 +225,13 @@ def _read(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def collect(root: Path, steps: int, bench_dir: Path, paper_model: dict | None = None
-            ) -> tuple[dict, dict]:
+def collect(root: Path, steps: int, bench_dir: Path, paper_model: dict | None = None,
+            base_blocks: tuple[dict, dict] | None = None) -> tuple[dict, dict]:
     """(perf.json, profile.json): the six figures with their raw timings, and the profile.
 
     On a CUDA machine also the paper model's (``paper_model``) train throughput at batch 64,
-    eager and with ``torch.compile``.
+    eager and with ``torch.compile``. ``base_blocks`` (model, method of conf/base) adds the
+    PoseBH phase-3 step by part to the profile.
     Reads ``stage.json``, ``eval.json`` and ``method.json`` of ``bench_dir`` (written by
     ``bench-stage``, ``bench``, ``bench-method``) and the stage records of ``bench_dir/stages``.
     """
@@ -273,4 +275,6 @@ def collect(root: Path, steps: int, bench_dir: Path, paper_model: dict | None = 
     profile = {"machine": perf["machine"], "date": perf["date"],
                "train_step_ms": profile_step(datasets, model_cfg, cfg),
                "evaluation_ms": profile_eval(root, model_cfg), "stages": stages}
+    if base_blocks is not None:
+        profile["posebh_phase3_step"] = profile_phase3(*base_blocks, cfg.batch_size)
     return perf, profile
