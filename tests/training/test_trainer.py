@@ -71,3 +71,29 @@ def test_compile_is_opt_in_and_compiles_the_backbone_in_place(monkeypatch):
     assert compiled == []
     model, _ = _run(TrainConfig(**{**cfg.to_dict(), "compile": True, "optim": cfg.optim}))
     assert compiled == [model.backbone]
+
+
+def test_batched_topdown_training_repeats_bit_for_bit(tmp_path):
+    """The fast data path (one grid_sample crop per batch, grouped rows) on real-format data."""
+    from support import random_coco
+
+    from posebh.runs.config import SampleConfig
+    from posebh.runs.inputs import training_sets
+
+    model_cfg = ModelConfig(**{**TINY, "img_size": (64, 48), "datasets": ("coco", "ap10k")})
+    sets = {d: random_coco(tmp_path, d, 6, i) for i, d in enumerate(model_cfg.datasets)}
+    cfg = TrainConfig(epochs=2, batch_size=4, heads_on_full_batch=False,
+                      optim=OptimConfig(lr=3e-3, warmup_iters=1, lr_steps=()))
+
+    def run():
+        torch.manual_seed(0)
+        model = MultiHeadPose(model_cfg)
+        data = training_sets(sets, model_cfg, SampleConfig())
+        hist = train_multihead(model, data, cfg, torch.device("cpu"),
+                               MultiHeadObjective(model, False), progress=False)
+        return model, hist
+
+    (a, ha), (b, hb) = run(), run()
+    assert [h["loss"] for h in ha] == [h["loss"] for h in hb]
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.equal(pa, pb), name
