@@ -59,3 +59,23 @@ def test_params_files_exist_for_every_profile(project):
     assert (ROOT / "conf" / profile).is_dir()
     for p in ("base", "paper", "test"):
         assert (ROOT / "conf" / p / "parameters_train.yml").exists()
+
+
+def test_every_plot_reads_a_series_a_stage_writes(project):
+    """dvc.yaml's top-level plots point into a stage's dvclive output, at a series dvclive logs."""
+    import yaml
+
+    from posebh.experiments import MATRIX_FILE, load_matrix
+
+    _, _, stages = project
+    outs = {o for _, _, stage_outs in stages for o in stage_outs}
+    variants = set(load_matrix(ROOT / MATRIX_FILE).variants)
+    logged = {"loss", "lr", "images_per_s", "phm", "ppc", "ppd", "neg", "css"}
+    plots = yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
+    assert plots
+    for plot in plots:
+        (title, spec), = plot.items()
+        for path, field in spec["y"].items():
+            m = re.fullmatch(r"data/08_reporting/dvclive/(\w+)/plots/metrics/train/(\w+)\.tsv", path)
+            assert m and m.group(1) in variants and m.group(2) == field in logged, (title, path)
+            assert f"data/08_reporting/dvclive/{m.group(1)}" in outs, path
