@@ -18,6 +18,8 @@ EXAMPLES: dict[str, str] = {
     "bench-method": "posebh bench-method --steps 3 --out /tmp/method.json",
     "bench-perf": "posebh bench-perf --steps 40 --dir reports/bench   # after `dvc repro data`",
     "bench-stage": "posebh bench-stage --reference HEAD~1 --repeats 1 --out /tmp/stage.json",
+    "export": "posebh export --checkpoint data/06_models/posebh.pt --dataset coco "
+              "--format onnx --out /tmp/posebh_coco.onnx",
 }
 
 

@@ -251,6 +251,52 @@ def _cmd_bench_stage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="a checkpoint's deployed per-dataset model (or, with "
+                       "--multi, the multi-dataset model) to ONNX or TorchScript, parity-checked")
+    p.add_argument("--checkpoint", required=True, help="suite checkpoint or released "
+                   "ViTPose++/PoseBH .pth (mmpose keys; 256x192 input)")
+    p.add_argument("--dataset", help="the head to deploy (experts merged, embedding dropped); "
+                   "required without --multi")
+    p.add_argument("--format", default="onnx", choices=("onnx", "torchscript"),
+                   help="onnx needs the [export] extra (onnx, onnxruntime)")
+    p.add_argument("--out", required=True, help="the exported file (written atomically)")
+    p.add_argument("--multi", action="store_true", help="every head: inputs images + "
+                   "dataset_idx (B,), outputs one heatmap tensor per head in head order")
+    p.set_defaults(func=_cmd_export)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from posebh.data.errors import DataError
+    from posebh.io import atomic_write
+    from posebh.zoo import export
+    from posebh.zoo.load import load_checkpoint
+
+    if not args.multi and not args.dataset:
+        return _fail("--dataset is required (or --multi for the multi-dataset model)")
+    check_output_file(Path(args.out))
+    try:
+        ckpt = load_checkpoint(args.checkpoint)
+    except DataError as exc:
+        return _fail(str(exc))
+    heads = export.head_names(ckpt)
+    if args.dataset and args.dataset not in heads:
+        return _fail(f"--dataset {args.dataset}: not a head of {args.checkpoint} "
+                     f"(heads: {', '.join(heads)})")
+    module = export.all_heads(ckpt) if args.multi else export.single_head(ckpt, args.dataset)
+    try:
+        data, delta = export.export(module, args.format)
+    except ImportError as exc:
+        return _fail(str(exc))
+    try:
+        atomic_write(Path(args.out), data)
+    except OSError as exc:
+        return _fail(f"{args.out}: cannot write ({exc.strerror or exc})")
+    what = f"heads {', '.join(heads)}" if args.multi else f"head {args.dataset}"
+    print(f"wrote {args.out} ({args.format}, {what}; max |heatmap - PyTorch| = {delta:.2e})")
+    return EXIT_OK
+
+
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_evaluate,
     _add_split_apt36k,
@@ -258,6 +304,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_bench_method,
     _add_bench_perf,
     _add_bench_stage,
+    _add_export,
 )
 
 

@@ -69,7 +69,12 @@ def _meta_globals() -> list[tuple[object, str]]:
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """The tensors of an mmpose checkpoint file (weights under ``state_dict`` or at top level).
+    """The tensors of an mmpose checkpoint file (weights under ``state_dict`` or at top level)."""
+    return unwrap(read_checkpoint_file(path))
+
+
+def read_checkpoint_file(path: str | Path) -> Mapping:
+    """The dict a checkpoint file holds (a suite checkpoint or a released mmpose one).
 
     Always ``torch.load(weights_only=True)``: tensors, plain containers and numpy scalars only
     (the mmcv ``meta``); a file that needs any other global is refused, never unpickled.
@@ -87,7 +92,7 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
                               "unpickled; only safe ones are loaded)") from None
     if not isinstance(obj, Mapping):
         raise DataError(path, f"not a checkpoint: holds a {type(obj).__name__}, not a dict")
-    return unwrap(obj)
+    return obj
 
 
 def unwrap(obj: Mapping) -> dict[str, torch.Tensor]:
