@@ -124,7 +124,8 @@ def step_seconds(datasets: Sequence[TopDownDataset], model_cfg: ModelConfig,
 
 def profile_step(datasets: Sequence[TopDownDataset], model_cfg: ModelConfig, cfg: TrainConfig,
                  steps: int = 10) -> dict[str, float]:
-    """Milliseconds per training step by part (medians over ``steps`` batches)."""
+    """Milliseconds per training step by part (medians over ``steps`` batches, the first two of
+    each part left out as warm-up)."""
     mixed = MixedDataset(datasets, group_rows=True)
     keys = _keys(steps, len(mixed), cfg.batch_size)
     out: dict[str, list[float]] = {}
@@ -160,7 +161,7 @@ def profile_step(datasets: Sequence[TopDownDataset], model_cfg: ModelConfig, cfg
     objective = MultiHeadObjective(net, cfg.heads_on_full_batch)
     optimizer = build_optimizer(net, cfg.optim, net.backbone.depth, fused=cfg.fast_path)
     batches = [mixed.__getitems__(k) for k in keys]
-    for i, batch in enumerate(batches):
+    for batch in batches:
         terms = timed("step.forward", lambda: objective(batch))
         loss = sum(terms.values())
         optimizer.zero_grad(set_to_none=True)
@@ -277,7 +278,7 @@ def collect(root: Path, steps: int, bench_dir: Path, paper_model: dict | None = 
             "compiled": train_throughput(cfg_b, 64, 20, torch.device("cuda"), compile=True)}
     stages = {p.stem: json.loads(p.read_text()) for p in sorted((bench_dir / "stages").glob("*.json"))}
     profile = {"machine": perf["machine"], "date": perf["date"],
-               "train_step_ms": profile_step(datasets, model_cfg, cfg),
+               "train_step_ms": profile_step(datasets, model_cfg, cfg, steps),
                "evaluation_ms": profile_eval(root, model_cfg), "stages": stages}
     if base_blocks is not None:
         profile["posebh_phase3_step"] = profile_phase3(*base_blocks, cfg.batch_size)
