@@ -24,6 +24,7 @@ from posebh.cli_errors import (
 )
 from posebh.cli_errors import fail as _fail
 from posebh.evaluation.oks import DEFAULT_ENGINE, ENGINES
+from posebh.predict_cli import add_predict
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
 
@@ -305,6 +306,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_bench_perf,
     _add_bench_stage,
     _add_export,
+    add_predict,
 )
 
 
