@@ -144,3 +144,14 @@ def test_not_a_checkpoint(setup, tmp_path: Path, capsys) -> None:
                       "--images", str(images), "--out", str(tmp_path / "r.json"))
     assert rc == 2
     _one_error(err, str(junk), "no weights")
+
+
+def test_a_few_junk_bytes_are_not_a_checkpoint(setup, tmp_path: Path, capsys) -> None:
+    """torch.load raises struct.error on a file shorter than its header: one line, no traceback."""
+    _, images = setup
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"junk")
+    rc, _, err = _run(capsys, "predict", "--checkpoint", str(junk), "--dataset", "coco",
+                      "--images", str(images), "--out", str(tmp_path / "r.json"))
+    assert rc == 2
+    _one_error(err, str(junk), "not a checkpoint file")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import pickle
+import struct
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def load_checkpoint(path: str | Path, **official: object) -> dict:
     """
     try:
         obj = read_checkpoint_file(path)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as err:
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, struct.error) as err:
         detail = str(err).splitlines()[0][:160] if str(err) else type(err).__name__
         raise DataError(path, f"not a checkpoint file ({detail})") from None
     if is_suite_checkpoint(obj):
