@@ -38,10 +38,9 @@ def add_predict(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    import torch
-
     from posebh.data.errors import DataError
     from posebh.io import atomic_write
+    from posebh.training.trainer import select_device
     from posebh.zoo import export
     from posebh.zoo import predict_images as pi
     from posebh.zoo.load import load_checkpoint
@@ -68,9 +67,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                   f"{len(coco['images'])} images")
     except DataError as exc:
         return _fail(str(exc))
-    device = args.device
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = select_device(args.device)
     results = pi.predict_folder(ckpt, args.dataset, coco, device, detector_boxes=bool(args.boxes),
                                 flip_test=not args.no_flip, batch_size=args.batch_size)
     try:
@@ -81,9 +78,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
             root = Path(coco["info"]["image_root"])
             stems = [Path(im["file_name"]).stem for im in coco["images"]]
             unique = len(set(stems)) == len(stems)  # else a.jpg + a.png -> a.jpg.png, a.png.png
+            per_image: dict[int, list[dict]] = {}
+            for r in results:
+                per_image.setdefault(r["image_id"], []).append(r)
             for im in coco["images"]:
-                mine = [r for r in results if r["image_id"] == im["id"]]
-                png = pi.overlay_png(root / im["file_name"], mine, args.dataset, args.min_score)
+                png = pi.overlay_png(root / im["file_name"], per_image.get(im["id"], []),
+                                     args.dataset, args.min_score)
                 name = Path(im["file_name"]).stem if unique else im["file_name"]
                 atomic_write(folder / f"{name}.png", png)
     except OSError as exc:

@@ -136,22 +136,16 @@ def test_bad_boxes_file(setup, tmp_path: Path, capsys, content: str, fragment: s
     _one_error(err, str(boxes), fragment)
 
 
-def test_not_a_checkpoint(setup, tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("write, fragment", [
+    (lambda f: torch.save({"epoch": 3}, f), "no weights"),  # a torch file without weights
+    # torch.load raises struct.error on a file shorter than its header: one line, no traceback
+    (lambda f: f.write_bytes(b"junk"), "not a checkpoint file"),
+], ids=["no-weights", "junk-bytes"])
+def test_not_a_checkpoint(setup, tmp_path: Path, capsys, write, fragment: str) -> None:
     _, images = setup
     junk = tmp_path / "junk.pt"
-    torch.save({"epoch": 3}, junk)  # a torch file without weights
+    write(junk)
     rc, _, err = _run(capsys, "predict", "--checkpoint", str(junk), "--dataset", "coco",
                       "--images", str(images), "--out", str(tmp_path / "r.json"))
     assert rc == 2
-    _one_error(err, str(junk), "no weights")
-
-
-def test_a_few_junk_bytes_are_not_a_checkpoint(setup, tmp_path: Path, capsys) -> None:
-    """torch.load raises struct.error on a file shorter than its header: one line, no traceback."""
-    _, images = setup
-    junk = tmp_path / "junk.pt"
-    junk.write_bytes(b"junk")
-    rc, _, err = _run(capsys, "predict", "--checkpoint", str(junk), "--dataset", "coco",
-                      "--images", str(images), "--out", str(tmp_path / "r.json"))
-    assert rc == 2
-    _one_error(err, str(junk), "not a checkpoint file")
+    _one_error(err, str(junk), fragment)

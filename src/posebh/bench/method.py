@@ -175,7 +175,8 @@ def profile_phase3(model_cfg: dict, method_cfg: dict, batch_size: int, steps: in
     """Milliseconds of one PoseBH phase-3 + CSS step by part (forward parts: foreground
     sampling, PPC/PPD with its Sinkhorn, Sinkhorn alone, negatives, CSS; then backward and
     optimiser), ``css_conf_thr`` 0 so CSS does its full work; K-means once (phase 2 entry)."""
-    from posebh.method import global_pixels, objective as objective_module
+    from posebh.method import global_pixels
+    from posebh.method import objective as objective_module
 
     torch.manual_seed(0)
     model = build_model(model_cfg, method_cfg).train()

@@ -27,18 +27,18 @@ import yaml
 from PIL import Image
 
 from posebh import configs
-from posebh.bench.method import profile_phase3
+from posebh.bench.method import _timed_calls, profile_phase3
 from posebh.bench.throughput import train_throughput
-from posebh.data.batched import crop_batch, generate_targets
+from posebh.data import mixed as mixed_module
 from posebh.data.dataset import TopDownDataset
-from posebh.data.mixed import MixedDataset, collate
+from posebh.data.mixed import MixedDataset
+from posebh.evaluation import predict as predict_module
 from posebh.evaluation.dataset_metrics import evaluate_dataset
-from posebh.evaluation.decode import decode, flip_back
-from posebh.runs.inputs import make_dataset
+from posebh.evaluation.predict import predict
 from posebh.models.config import ModelConfig
 from posebh.models.multihead import MultiHeadPose
 from posebh.runs.config import SampleConfig
-from posebh.runs.inputs import training_sets
+from posebh.runs.inputs import make_dataset, training_sets
 from posebh.training.config import TrainConfig
 from posebh.training.objective import MultiHeadObjective
 from posebh.training.optim import build_optimizer
@@ -125,92 +125,77 @@ def step_seconds(datasets: Sequence[TopDownDataset], model_cfg: ModelConfig,
 def profile_step(datasets: Sequence[TopDownDataset], model_cfg: ModelConfig, cfg: TrainConfig,
                  steps: int = 10) -> dict[str, float]:
     """Milliseconds per training step by part (medians over ``steps`` batches, the first two of
-    each part left out as warm-up)."""
+    each part left out as warm-up). The data parts are timed inside ``MixedDataset``'s own
+    batch rendering (its calls of ``geometry``, ``crop_batch`` and ``generate_targets``)."""
     mixed = MixedDataset(datasets, group_rows=True)
     keys = _keys(steps, len(mixed), cfg.batch_size)
     out: dict[str, list[float]] = {}
-
-    def timed(name: str, fn: Callable[[], object]) -> object:
-        t0 = time.perf_counter()
-        value = fn()
-        out.setdefault(name, []).append(1e3 * (time.perf_counter() - t0))
-        return value
-
-    first = mixed.datasets[0]
     for ks in keys:
         mixed.__getitems__(ks)  # decode + cache, untimed
+    parts = {"data.augmentation_and_matrices": (TopDownDataset, "geometry"),
+             "data.crop_warp": (mixed_module, "crop_batch"),
+             "data.target_rendering": (mixed_module, "generate_targets")}
+    batches = []
     for ks in keys:
-        rows = [mixed.locate(k[1]) + (k,) for k in ks]
-        rows = [(mixed.datasets[d], i, k) for d, i, k in sorted(rows, key=lambda r: r[0])]
-        geo = timed("data.augmentation_and_matrices",
-                    lambda: [ds.geometry(i, k[0]) for ds, i, k in rows])
-        images = [ds.load_image(ds.samples[i]["path"]) for ds, i, _ in rows]
-        timed("data.decode", lambda: [_decode(ds.samples[i]["path"]) for ds, i, _ in rows])
-        mats = np.stack([g.image_matrix for g in geo])
-        timed("data.crop_warp", lambda: crop_batch(images, mats, first.input_size))
-        kmax = first.max_keypoints
-        joints, vis = np.zeros((len(rows), kmax, 2)), np.zeros((len(rows), kmax))
-        for r, ((ds, _, _), g) in enumerate(zip(rows, geo)):
-            joints[r, : ds.num_keypoints], vis[r, : ds.num_keypoints] = g.joints, g.visible
-        udp = np.array([ds.udp for ds, _, _ in rows])
-        timed("data.target_rendering", lambda: generate_targets(
-            joints, vis, udp, first.input_size, first.heatmap_size, first.sigma, None, True))
-        timed("data.whole_batch", lambda: mixed.__getitems__(ks))
+        seconds: dict[str, float] = {}
+        t0 = time.perf_counter()
+        with _timed_calls(parts, seconds):
+            batches.append(mixed.__getitems__(ks))
+        seconds["data.whole_batch"] = time.perf_counter() - t0
+        ds_rows = [mixed.locate(k[1]) for k in ks]
+        t0 = time.perf_counter()
+        for d, i in ds_rows:
+            _decode(mixed.datasets[d].samples[i]["path"])
+        seconds["data.decode"] = time.perf_counter() - t0
+        for k, v in seconds.items():
+            out.setdefault(k, []).append(1e3 * v)
     torch.manual_seed(0)
     net = MultiHeadPose(model_cfg).train()
     objective = MultiHeadObjective(net, cfg.heads_on_full_batch)
     optimizer = build_optimizer(net, cfg.optim, net.backbone.depth, fused=cfg.fast_path)
-    batches = [mixed.__getitems__(k) for k in keys]
     for batch in batches:
-        terms = timed("step.forward", lambda: objective(batch))
-        loss = sum(terms.values())
+        t0 = time.perf_counter()
+        loss = sum(objective(batch).values())
         optimizer.zero_grad(set_to_none=True)
-        timed("step.backward", loss.backward)
-        timed("step.optimizer", lambda: (torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0),
-                                         optimizer.step()))
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.optim.grad_clip)
+        optimizer.step()
+        t3 = time.perf_counter()
+        for name, ms in (("step.forward", t1 - t0), ("step.backward", t2 - t1),
+                         ("step.optimizer", t3 - t2)):
+            out.setdefault(name, []).append(1e3 * ms)
     return {k: round(statistics.median(v[2:] if len(v) > 4 else v), 2) for k, v in out.items()}
 
 
 def profile_eval(root: Path, model_cfg: ModelConfig, dataset: str = "coco",
                  batch: int = 64) -> dict[str, float]:
     """Milliseconds to evaluate ``dataset``'s val split with an untrained baseline, by part:
-    inference (flip test included), heatmap decoding (DARK), OKS AP (the default engine)."""
+    inference (``evaluation.predict.predict``: crops, forward and flip test, heatmap decoding
+    taken out), decoding (its ``decode`` calls: DARK), OKS AP (the default engine)."""
     gt = json.loads((root / "data" / "02_intermediate" / f"{dataset}_val.json").read_text())
     data = yaml.safe_load((root / "conf/base/parameters_data.yml").read_text())["data"]
     ds = make_dataset(gt, dataset, 0, model_cfg, SampleConfig.from_data(data), train=False)
     torch.manual_seed(0)
-    net = MultiHeadPose(model_cfg).eval()
-    loader = torch.utils.data.DataLoader(MixedDataset([ds]), batch_size=batch, collate_fn=collate)
-    batches = list(loader)
-    flip = ds.skeleton.flip_index()
-    parts = {"eval.inference": 0.0, "eval.decoding": 0.0}
-    results = []
-    for b in batches:
-        t0 = time.perf_counter()
-        with torch.no_grad():
-            idx = torch.zeros(len(b["image"]), dtype=torch.long)
-            hm = net(b["image"], idx, only=dataset)[dataset].numpy()
-            hm_f = net(b["image"].flip(3), idx, only=dataset)[dataset].numpy()
-        t1 = time.perf_counter()
-        coords, maxvals = decode((hm + flip_back(hm_f, flip, shift=not ds.udp)) * 0.5,
-                                 udp=ds.udp, dark=True)
-        t2 = time.perf_counter()
-        parts["eval.inference"] += t1 - t0
-        parts["eval.decoding"] += t2 - t1
-        for i in range(len(coords)):
-            kpts = np.concatenate([coords[i] * 4, maxvals[i][:, None]], axis=1)
-            results.append({"image_id": int(b["image_id"][i]), "category_id": 1, "score": 1.0,
-                            "keypoints": kpts.reshape(-1).tolist()})
+    net = MultiHeadPose(model_cfg)
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with _timed_calls({"eval.decoding": (predict_module, "decode")}, seconds):
+        results = predict(net, ds, dataset, torch.device("cpu"), flip_test=True, dark=True,
+                          batch_size=batch)
+    seconds["eval.inference"] = time.perf_counter() - t0 - seconds.get("eval.decoding", 0.0)
     t0 = time.perf_counter()
     evaluate_dataset(gt, results, dataset)
-    parts["eval.oks"] = time.perf_counter() - t0
-    return {k: round(1e3 * v, 1) for k, v in parts.items()} | {"instances": len(ds)}
+    seconds["eval.oks"] = time.perf_counter() - t0
+    return {k: round(1e3 * v, 1) for k, v in seconds.items()} | {"instances": len(ds)}
 
 
 def dvc_noop_seconds(root: Path) -> dict:
     """Seconds of ``dvc repro`` when ``dvc status`` says every stage is up to date (else why not)."""
     dvc = [str(Path(sys.executable).with_name("dvc"))]
-    status = subprocess.run([*dvc, "status", "--json"], cwd=root, capture_output=True, text=True)
+    status = subprocess.run([*dvc, "status", "--json"], cwd=root, capture_output=True, text=True,
+                            check=False)
     if status.returncode != 0 or status.stdout.strip() not in ("{}", ""):
         return {"seconds": None, "why": "dvc status is not clean: run `dvc repro` first"}
     t0 = time.perf_counter()
