@@ -78,6 +78,25 @@ class CSVFile(_FileDataset):
         return data.to_csv(index=False, lineterminator="\n").encode()
 
 
+class CSVFiles(AbstractDataset):
+    """Several DataFrames, ``{name: df}``, each saved as ``<dirpath>/<name>.csv`` (atomically)."""
+
+    def __init__(self, dirpath: str) -> None:
+        self._dir = Path(dirpath)
+
+    def _describe(self) -> dict[str, Any]:
+        return {"dirpath": str(self._dir)}
+
+    def load(self) -> dict[str, pd.DataFrame]:
+        return {p.stem: CSVFile(str(p)).load() for p in sorted(self._dir.glob("*.csv"))}
+
+    def save(self, data: dict[str, pd.DataFrame]) -> None:
+        for name, df in data.items():
+            if not str(name).replace("_", "").isalnum():
+                raise DatasetError(f"{self._dir}: table name {name!r} is not a plain file name")
+            CSVFile(str(self._dir / f"{name}.csv")).save(df)
+
+
 class TorchCheckpoint(_FileDataset):
     """A checkpoint dict (tensors + plain config), loaded with ``weights_only=True``."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ import pandas as pd
 from posebh import skeletons
 from posebh.experiments import Ablation
 from posebh.reporting import compare, figures, html, overlays, tables, timings, tsne
+from posebh.reporting.sections import Section, csv_links
 
 OVERLAY_MODELS: tuple[str, ...] = ("baseline", "posebh")
 
@@ -30,6 +32,9 @@ class ReportInputs:
     val_sets: dict[str, dict] = field(default_factory=dict)  # dataset -> COCO dict (info.image_root)
     prototypes: dict | None = None  # {"bank": (J, M, F) array/tensor, "labels": [[dataset, name], ...]}
     transfer_prototypes: dict[str, dict] = field(default_factory=dict)  # target -> same structure
+    seeds: dict = field(default_factory=dict)  # {"metrics": {variant: {seed: {dataset: metrics}}},
+    #                                             "predictions": {variant: {seed: {dataset: results}}}}
+    cross_skeleton: dict = field(default_factory=dict)  # what the cross_skeleton stage writes
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,16 @@ class ReportOutputs:
     neighbours: pd.DataFrame
     metrics: dict  # reports/metrics.json (DVC metrics)
     timings: dict  # reports/timings.json (varies run to run; not in the page)
+    evidence_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # reports/tables/<name>.csv
+
+
+SectionBuilder = Callable[[ReportInputs], "Section | None"]
+EVIDENCE: tuple[SectionBuilder, ...] = ()  # evidence sections, in page order (None = nothing to show)
+
+
+def evidence_sections(inputs: ReportInputs) -> list[Section]:
+    """The evidence sections this run can show (each builder returns None when it has no data)."""
+    return [s for s in (build(inputs) for build in EVIDENCE) if s is not None]
 
 
 def _array(x: Any) -> np.ndarray:
@@ -101,10 +116,11 @@ def _variants_table(inputs: ReportInputs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variant", "description", "ablation", "grid", "in this run"])
 
 
-def _files(inputs: ReportInputs, numbers: list[int]) -> list[str]:
+def _files(inputs: ReportInputs, numbers: list[int], sections: list[Section]) -> list[str]:
     return (["metrics.json", "timings.json"]
             + [f"tables/paper_table_{n:02d}.csv" for n in numbers]
             + ["tables/per_dataset.csv", "tables/transfer.csv", "tables/prototype_neighbours.csv"]
+            + [link for s in sections for link in csv_links(s)]
             + [f"metrics/{v}.json" for v in inputs.metrics]
             + [f"metrics/transfer_{t}.json" for t in inputs.transfer_metrics]
             + [f"../data/08_reporting/{v}_history.json" for v in inputs.histories])
@@ -121,6 +137,7 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
     tsne_note, tsne_uri, neighbours = _prototype_section(inputs, cfg.get("tsne", {}))
     ov_cfg = cfg.get("overlays", {})
     grid = {v for v, s in inputs.variants.items() if compare.grid_spec(s)}
+    sections = evidence_sections(inputs)
     page = html.render(
         prov=provenance,
         profile_note=cfg.get("note", ""),
@@ -141,10 +158,12 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
         curves=(figures.to_data_uri(figures.training_curves(inputs.histories, faint=grid))
                 if inputs.histories else None),
         split_table=pd.DataFrame(inputs.split_summary).T,
-        files=_files(inputs, list(comparisons)),
+        sections=sections,
+        files=_files(inputs, list(comparisons), sections),
     )
     return ReportOutputs(
         html=page, per_dataset=long, transfer=transfer,
         paper_tables={n: c.cells for n, c in comparisons.items()}, neighbours=neighbours,
         metrics=tables.headline_metrics(inputs.metrics, inputs.transfer_metrics),
-        timings=timings.timings(inputs.histories, inputs.metrics, inputs.transfer_metrics))
+        timings=timings.timings(inputs.histories, inputs.metrics, inputs.transfer_metrics),
+        evidence_tables={n: df for sec in sections for n, df in sec.tables.items()})

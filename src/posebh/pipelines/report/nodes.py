@@ -23,7 +23,8 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> tuple:
-    """(page, per-dataset CSV, transfer CSV, DVC metrics, timings, neighbour CSV, *paper-table CSVs).
+    """(page, per-dataset CSV, transfer CSV, DVC metrics, timings, neighbour CSV, evidence CSVs,
+    *paper-table CSVs).
 
     ``flat``: the node's named inputs (see ``pipeline.report_inputs``), nested by ``__``.
     """
@@ -46,6 +47,8 @@ def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> 
         predictions=inputs.get("predictions", {}), val_sets=inputs.get("val_sets", {}),
         prototypes=inputs.get("prototypes"),
         transfer_prototypes={t: p for t, p in (inputs.get("transfer_prototypes") or {}).items() if p},
+        seeds=inputs.get("seeds") or {}, cross_skeleton=inputs.get("cross_skeleton") or {},
     ), prov)
     tables: list[pd.DataFrame] = [out.paper_tables[n] for n in sorted(out.paper_tables)]
-    return (out.html, out.per_dataset, out.transfer, out.metrics, out.timings, out.neighbours, *tables)
+    return (out.html, out.per_dataset, out.transfer, out.metrics, out.timings, out.neighbours,
+            out.evidence_tables, *tables)

@@ -13,7 +13,7 @@ from .nodes import build_report
 
 PARAMS = ("model", "train", "data", "evaluation", "transfer", "report", "method")
 OUTPUTS = ["report_html", "report_table", "report_transfer_table", "report_metrics", "report_timings",
-           "report_neighbours"]
+           "report_neighbours", "report_evidence_tables"]
 
 
 def paper_table_outputs() -> list[str]:
