@@ -35,7 +35,7 @@ def _kedro_files(catalog, pipeline) -> set[str]:
 
 def test_every_stage_runs_a_kedro_pipeline_and_declares_its_outputs(project):
     catalog, pipelines, stages = project
-    assert {s[0].split("@")[0] for s in stages} == {"download", "data", "train", "finetune", "grid",
+    assert {s[0].split("@")[0] for s in stages} == {"download", "data", "train", "finetune", "seeds", "grid",
                                                     "transfer", "report"}
     for name, cmd, outs in stages:
         m = re.search(r"--pipelines=(\w+)(?: --namespaces=(\w+))?", cmd)

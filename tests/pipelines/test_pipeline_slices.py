@@ -38,6 +38,7 @@ from posebh.pipelines.report import create_pipeline as report_pipeline
 from posebh.pipelines.report.pipeline import OUTPUTS as REPORT_OUTPUTS
 from posebh.pipelines.report.pipeline import PARAMS as REPORT_PARAMS
 from posebh.pipelines.report.pipeline import paper_table_outputs
+from posebh.pipelines.seeds import create_pipeline as seeds_pipeline
 from posebh.pipelines.train import create_pipeline as train_pipeline
 from posebh.pipelines.transfer import create_pipeline as transfer_pipeline
 from posebh.runs.params import check_params
@@ -161,6 +162,19 @@ def grid(params, data, baseline) -> dict:
 
 
 @pytest.fixture(scope="module")
+def seeds(params, data, baseline, posebh) -> dict:
+    """``seeds`` with the posebh predictions standing in for the other fine-tunes' seed 0."""
+    ab = matrix().ablation
+    preds = {f"{v}.predictions": baseline["baseline.predictions"] if v == ab.baseline
+             else posebh["posebh.predictions"] for v in ab.variants}
+    out, _ = run(seeds_pipeline(), {"baseline.checkpoint": baseline["baseline.checkpoint"],
+                                    **preds, **sets_feed(data),
+                                    **params_feed(params, "seeds", "model", "train", "finetune",
+                                                  "method", "data", "evaluation")})
+    return out
+
+
+@pytest.fixture(scope="module")
 def transfer(params, data, baseline, posebh) -> dict:
     """One target, inits scratch/baseline/posebh (``aic_only.checkpoint`` is a node input all
     the same: a placeholder the run must not read)."""
@@ -262,17 +276,38 @@ def test_finetune_posebh_slice(params, baseline, posebh):
         assert in_unit_interval(headline_ap(d, m)), (d, m)
 
 
-def test_ablation_composes_the_train_and_finetune_nodes():
+def test_ablation_composes_the_train_finetune_and_seeds_nodes():
     pipe = ablation_pipeline()
-    assert {n.namespace for n in pipe.nodes} == set(matrix().ablation.variants)
-    shared = {id(n) for n in train_pipeline().nodes} | {id(n) for n in finetune_pipeline().nodes}
+    assert {n.namespace for n in pipe.nodes} == set(matrix().ablation.variants) | {None}
+    shared = {id(n) for p in (train_pipeline(), finetune_pipeline(), seeds_pipeline())
+              for n in p.nodes}
     assert {id(n) for n in pipe.nodes} <= shared  # the same objects: __default__ holds each once
     # self-contained: the baseline it fine-tunes from is trained inside it
     assert "baseline.checkpoint" not in pipe.inputs()
     sets = {f"{d}_{s}" for d in skeletons.SOURCES for s in ("train", "val")}
-    blocks = {f"params:{b}" for b in ("model", "train", "finetune", "method", "data", "evaluation")}
+    blocks = {f"params:{b}" for b in ("model", "train", "finetune", "method", "data", "evaluation",
+                                      "seeds")}
     assert pipe.inputs() == sets | blocks
     assert {f"{v}.metrics" for v in matrix().ablation.variants} <= pipe.outputs()
+    assert {"ablation_seeds", "ablation_seed_scores"} <= pipe.outputs()
+
+
+def test_seeds_runs_every_ablation_variant_with_each_extra_seed(params, posebh, seeds):
+    ab = matrix().ablation
+    values, scores = seeds["ablation_seeds"], seeds["ablation_seed_scores"]
+    extra = [str(s) for s in params["seeds"]["extra"]]
+    assert set(values) == set(ab.variants)
+    assert list(values[ab.baseline]) == ["0"]  # shared baseline: its own stage's seed only
+    for v in ab.variants:
+        if v != ab.baseline:
+            assert list(values[v]) == ["0", *extra]
+        assert set(scores[v]) == set(values[v])
+    # seed 0 is the variant's own stage: the value equals its metrics file
+    own = posebh["posebh.metrics"]
+    assert values["posebh"]["0"]["coco"] == pytest.approx(100 * own["coco"]["AP"], abs=1e-3)
+    assert values["posebh"]["0"]["mpii"] == pytest.approx(own["mpii"]["PCKh"], abs=1e-3)
+    # another seed is another run (init, order, augmentation): its scores differ
+    assert scores["posebh"][extra[0]]["coco"]["oks"] != scores["posebh"]["0"]["coco"]["oks"]
 
 
 def test_grid_runs_the_profile_points(params, grid):
@@ -300,11 +335,11 @@ def test_transfer_one_target(params, posebh, transfer):
     assert {d for d, _ in protos["labels"]} == {TARGET}
 
 
-def test_report_on_the_slices_outputs(params, data, baseline, posebh, grid, transfer):
+def test_report_on_the_slices_outputs(params, data, baseline, posebh, grid, seeds, transfer):
     """The report on what the slices above produced; every other variant / target not run."""
     pipe = report_pipeline()
     (node,) = pipe.nodes
-    ran = {**baseline, **posebh, "grid_metrics": grid, **transfer}
+    ran = {**baseline, **posebh, "grid_metrics": grid, **seeds, **transfer}
     feed = params_feed(params, *REPORT_PARAMS)
     for name in set(node.inputs) - set(feed):  # a run's output, a data split, or "not run"
         feed[name] = ran.get(name, data.get(name, [] if name.endswith(".history") else {}))
@@ -324,3 +359,6 @@ def test_report_on_the_slices_outputs(params, data, baseline, posebh, grid, tran
     assert headline["grid:F_32"]["coco"]["AP"] == pytest.approx(
         100 * grid["F_32"]["metrics"]["coco"]["AP"], abs=1e-3)  # grid points join as variants
     assert set(headline["transfer"]) == {f"{TARGET}.{i}" for i in INITS}
+    seed_table = out["report_evidence_tables"]["table5_seeds"]
+    assert set(seed_table["variant"]) == set(matrix().ablation.variants)
+    assert 'id="seeds"' in page

@@ -221,7 +221,8 @@ def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
     feed |= {f"transfer_{t}_metrics": TRANSFER[t] for t in skeletons.TRANSFER}
     feed |= {f"transfer_{t}_prototypes": inputs.transfer_prototypes.get(t, {})
              for t in skeletons.TRANSFER}
-    feed |= {"posebh.prototypes": inputs.prototypes, "grid_metrics": {}, "apt36k_split_summary": SPLIT}
+    feed |= {"posebh.prototypes": inputs.prototypes, "grid_metrics": {}, "apt36k_split_summary": SPLIT,
+             "ablation_seed_scores": {}}
     feed |= {f"params:{p}": PARAMS.get(p, {}) for p in report_pipeline.PARAMS}
     out = node.run(feed)
     assert "Table 12" in out["report_html"] and out["report_metrics"]["baseline"]["coco"]["AP"] == 50.0

@@ -11,7 +11,7 @@ import pandas as pd
 
 from posebh import skeletons
 from posebh.experiments import Ablation
-from posebh.reporting import compare, figures, html, overlays, tables, timings, tsne
+from posebh.reporting import compare, figures, html, overlays, seeds_section, tables, timings, tsne
 from posebh.reporting.sections import Section, csv_links
 
 OVERLAY_MODELS: tuple[str, ...] = ("baseline", "posebh")
@@ -32,8 +32,7 @@ class ReportInputs:
     val_sets: dict[str, dict] = field(default_factory=dict)  # dataset -> COCO dict (info.image_root)
     prototypes: dict | None = None  # {"bank": (J, M, F) array/tensor, "labels": [[dataset, name], ...]}
     transfer_prototypes: dict[str, dict] = field(default_factory=dict)  # target -> same structure
-    seeds: dict = field(default_factory=dict)  # {"metrics": {variant: {seed: {dataset: metrics}}},
-    #                                             "predictions": {variant: {seed: {dataset: results}}}}
+    seeds: dict = field(default_factory=dict)  # {"scores": {variant: {seed: {dataset: instance scores}}}}
     cross_skeleton: dict = field(default_factory=dict)  # what the cross_skeleton stage writes
 
 
@@ -50,7 +49,9 @@ class ReportOutputs:
 
 
 SectionBuilder = Callable[[ReportInputs], "Section | None"]
-EVIDENCE: tuple[SectionBuilder, ...] = ()  # evidence sections, in page order (None = nothing to show)
+EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
+    seeds_section.section,
+)
 
 
 def evidence_sections(inputs: ReportInputs) -> list[Section]:

@@ -74,6 +74,23 @@ class GridConfig:
 
 @configs.strict
 @dataclass
+class SeedsConfig:
+    """The ablation's seed dimension: the seeds each ablation variant runs beyond its own stage's
+    (``train.seed`` / ``finetune.seed``), whether each seed's fine-tunes start from one shared
+    baseline or from a baseline trained with that seed, and the bootstrap of the report."""
+
+    extra: tuple[Annotated[int, Field(ge=0)], ...] = (1, 2)
+    baseline: Literal["shared", "per_seed"] = "shared"
+    resamples: Annotated[int, Field(ge=10)] = 1000
+    level: Annotated[float, Field(gt=0, lt=1)] = 0.95
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "SeedsConfig":
+        return configs.parse(cls, d, "seeds")
+
+
+@configs.strict
+@dataclass
 class TransferConfig:
     """Table 12: inits to compare, the PoseBH init's prototype share, train (+ per target)."""
 

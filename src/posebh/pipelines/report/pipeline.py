@@ -11,7 +11,7 @@ from posebh.reporting.report import OVERLAY_MODELS
 
 from .nodes import build_report
 
-PARAMS = ("model", "train", "data", "evaluation", "transfer", "report", "method")
+PARAMS = ("model", "train", "data", "evaluation", "transfer", "report", "method", "seeds")
 OUTPUTS = ["report_html", "report_table", "report_transfer_table", "report_metrics", "report_timings",
            "report_neighbours", "report_evidence_tables"]
 
@@ -32,6 +32,7 @@ def report_inputs(variants: list[str]) -> dict[str, str]:
         slots["prototypes"] = "posebh.prototypes"
     slots |= {f"transfer_prototypes__{t}": f"transfer_{t}_prototypes" for t in skeletons.TRANSFER}
     slots["grid"] = "grid_metrics"
+    slots["seeds__scores"] = "ablation_seed_scores"
     slots["split_summary"] = "apt36k_split_summary"
     slots |= {f"params__{p}": f"params:{p}" for p in PARAMS}
     return slots
