@@ -16,6 +16,8 @@ from posebh.runs.params import check_params
 from posebh.training.config import TrainConfig
 
 BAD = [
+    ("seeds", {"baseline": "each"}, r"^seeds\.baseline: "),
+    ("seeds", {"extra": [-1]}, r"^seeds\.extra\.0: "),
     ("train", {"epochs": "ten"}, r"^train\.epochs: Input should be a valid integer.*\(got 'ten'\)$"),
     ("train", {"epochs": 0}, r"^train\.epochs: .*greater than or equal to 1 \(got 0\)$"),
     ("train", {"epochs": -3}, r"^train\.epochs: "),
@@ -44,7 +46,7 @@ def test_bad_parameters_are_one_line_errors_naming_the_parameter(block, value, m
     assert "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize("env", ["base", "paper", "test"])
+@pytest.mark.parametrize("env", ["base", "paper", "study", "test"])
 def test_every_profile_parses(env):
     check_params(profile_params(env))
 

@@ -32,13 +32,15 @@ class Variant:
 
 @dataclass(frozen=True)
 class GridPoint:
-    """A PoseBH fine-tune with one hyper-parameter changed (paper Tables 6-8)."""
+    """A PoseBH fine-tune with one hyper-parameter changed: a row of paper Tables 6-8 (``table``)
+    or a sensitivity sweep point (``table`` None, scored on every dataset)."""
 
     name: str
-    table: int
+    table: int | None
     param: str
     value: Any
     method: dict[str, Any] = field(default_factory=dict)
+    train: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,15 @@ class Matrix:
     ablation: Ablation
 
     def report_view(self) -> dict[str, dict]:
-        """Name -> {description, kind, ablation}: what the report lists per variant."""
-        return {n: {"description": v.description, "kind": v.kind,
+        """Name -> {description, kind, ablation}: what the report lists per variant; the
+        sensitivity sweep points (``grid:<name>``) too, so the report can say which did not run."""
+        view = {n: {"description": v.description, "kind": v.kind,
                     "ablation": n in self.ablation.variants} for n, v in self.variants.items()}
+        for n, g in self.grids.items():
+            if g.table is None:
+                view[f"grid:{n}"] = {"description": f"sensitivity point {n}", "kind": "grid",
+                                     "grid": {"table": None, "param": g.param, "value": g.value}}
+        return view
 
 
 def _read(path: Path) -> dict:
@@ -96,8 +104,12 @@ def load_matrix(path: Path) -> Matrix:
         missing = {"table", "param", "value"} - set(spec or {})
         if missing:
             raise ValueError(f"{path}: grid {name!r} lacks {sorted(missing)}")
-        grids[name] = GridPoint(name, int(spec["table"]), spec["param"], spec["value"],
-                                spec.get("method") or {})
+        unknown = set(spec) - {"table", "param", "value", "method", "train"}
+        if unknown:
+            raise ValueError(f"{path}: grid {name!r}: unknown keys {sorted(unknown)}")
+        table = None if spec["table"] is None else int(spec["table"])
+        grids[name] = GridPoint(name, table, spec["param"], spec["value"],
+                                spec.get("method") or {}, spec.get("train") or {})
     ab = doc.get("ablation") or {}
     try:
         ablation = Ablation(tuple(ab["variants"]), ab["baseline"], ab["control"], ab["headline"])

@@ -97,3 +97,17 @@ def test_batched_topdown_training_repeats_bit_for_bit(tmp_path):
     assert [h["loss"] for h in ha] == [h["loss"] for h in hb]
     for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
         assert torch.equal(pa, pb), name
+
+
+def test_eps_overrides_give_the_named_module_its_own_adam_epsilon():
+    from posebh.training.optim import build_optimizer
+
+    net = torch.nn.Sequential()
+    net.add_module("backbone", torch.nn.Linear(3, 3))
+    net.add_module("embed", torch.nn.Linear(3, 2))
+    net.add_module("embedding_other", torch.nn.Linear(2, 2))  # a prefix match must end at a dot
+    cfg = OptimConfig(eps=1e-8, eps_overrides={"embed": 1e-12})
+    opt = build_optimizer(net, cfg, num_layers=1)
+    eps_of = {id(p): g["eps"] for g in opt.param_groups for p in g["params"]}
+    assert {eps_of[id(p)] for p in net.embed.parameters()} == {1e-12}
+    assert {eps_of[id(p)] for n, p in net.named_parameters() if not n.startswith("embed.")} == {1e-8}

@@ -102,7 +102,7 @@ def grid_variant(table: int, row: PaperRow, variants: dict[str, dict], default_r
         return default_run
     for name, spec in variants.items():
         grid = grid_spec(spec)
-        if (int(grid.get("table", table)) == table and grid.get("param") == row.attrs.get("param")
+        if (grid.get("table", table) == table and grid.get("param") == row.attrs.get("param")
                 and "value" in grid and _same(grid["value"], row.attrs.get("value"))):
             return name
     return None

@@ -11,7 +11,17 @@ import pandas as pd
 
 from posebh import skeletons
 from posebh.experiments import Ablation
-from posebh.reporting import compare, figures, html, overlays, seeds_section, tables, timings, tsne
+from posebh.reporting import (
+    compare,
+    figures,
+    html,
+    overlays,
+    seeds_section,
+    sensitivity_section,
+    tables,
+    timings,
+    tsne,
+)
 from posebh.reporting.sections import Section, csv_links
 
 OVERLAY_MODELS: tuple[str, ...] = ("baseline", "posebh")
@@ -51,6 +61,7 @@ class ReportOutputs:
 SectionBuilder = Callable[[ReportInputs], "Section | None"]
 EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     seeds_section.section,
+    sensitivity_section.section,
 )
 
 

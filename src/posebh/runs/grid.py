@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from posebh.experiments import GridPoint, Variant
+from posebh.experiments import GridPoint, Variant, merged
 from posebh.runs.config import EvalConfig, GridConfig
 from posebh.runs.evaluate import evaluate_variant
 from posebh.runs.finetune import FinetuneRun, finetune_variant
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def grid_variant(point: GridPoint, grid: GridConfig) -> Variant:
     """The fine-tune variant of a grid point: PoseBH with the point's method value(s)."""
     return Variant(f"grid_{point.name}", "finetune", f"grid point {point.name}",
-                   train=dict(grid.train), method=dict(point.method))
+                   train=merged(dict(grid.train), point.train), method=dict(point.method))
 
 
 def run_grid(baseline: dict, train_sets: Mapping[str, dict], val_sets: Mapping[str, dict],
@@ -25,7 +25,8 @@ def run_grid(baseline: dict, train_sets: Mapping[str, dict], val_sets: Mapping[s
              method: Mapping[str, Any], data: Mapping[str, Any], evaluation: EvalConfig
              ) -> dict[str, dict]:
     """Grid point name -> {table, param, value, metrics, train_seconds} for every point in
-    ``grid.run``; only ``grid.evaluate`` (COCO, as the paper's tables) is scored."""
+    ``grid.run``; a paper-table point is scored on ``grid.evaluate`` (COCO, as the paper's
+    tables), a sweep point (table None) on every dataset."""
     unknown = [p for p in grid.run if p not in points]
     if unknown:
         raise ValueError(f"grid.run: unknown grid points {unknown} (see pipelines/experiments.yaml)")
@@ -34,7 +35,8 @@ def run_grid(baseline: dict, train_sets: Mapping[str, dict], val_sets: Mapping[s
         point = points[name]
         run = FinetuneRun.resolve(grid_variant(point, grid), finetune, method, data)
         ckpt, history, _ = finetune_variant(run, baseline, train_sets)
-        _, metrics = evaluate_variant(ckpt, val_sets, run.sample, evaluation, only=grid.evaluate)
+        only = grid.evaluate if point.table is not None else None
+        _, metrics = evaluate_variant(ckpt, val_sets, run.sample, evaluation, only=only)
         out[name] = {"table": point.table, "param": point.param, "value": point.value,
                      "metrics": metrics, "train_seconds": round(sum(h["seconds"] for h in history), 2)}
         log.info("grid %s: %s", name, {d: m.get("AP") for d, m in metrics.items()})

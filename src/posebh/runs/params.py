@@ -8,7 +8,7 @@ from typing import Any
 from posebh.experiments import merged
 from posebh.method.config import MethodConfig
 from posebh.models.config import ModelConfig
-from posebh.runs.config import EvalConfig, GridConfig, SampleConfig, TransferConfig
+from posebh.runs.config import EvalConfig, GridConfig, SampleConfig, SeedsConfig, TransferConfig
 from posebh.training.config import TrainConfig
 
 
@@ -26,6 +26,8 @@ def check_params(params: Mapping[str, Any]) -> None:
         EvalConfig.from_dict(params["evaluation"])
     if "grid" in params:
         GridConfig.from_dict(params["grid"])
+    if "seeds" in params:
+        SeedsConfig.from_dict(params["seeds"])
     if "data" in params:
         SampleConfig.from_data(params["data"])
     if "transfer" in params:

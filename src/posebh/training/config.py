@@ -21,6 +21,8 @@ class OptimConfig:
     warmup_ratio: Annotated[float, Field(gt=0, le=1)] = 0.001
     lr_steps: tuple[Annotated[int, Field(ge=0)], ...] = (170, 200)  # epochs where lr *= 0.1
     grad_clip: Annotated[float, Field(gt=0)] = 1.0
+    eps: Annotated[float, Field(gt=0)] = 1e-8  # Adam's epsilon (torch and mmcv default)
+    eps_overrides: dict[str, Annotated[float, Field(gt=0)]] = field(default_factory=dict)  # name prefix -> eps
 
 
 @configs.strict

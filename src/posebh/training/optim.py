@@ -21,23 +21,31 @@ def _layer_id(name: str, num_layers: int) -> int:
     return num_layers + 1
 
 
+def _eps(name: str, cfg: OptimConfig) -> float:
+    """Adam's epsilon of a parameter: the longest matching ``eps_overrides`` prefix, else ``eps``."""
+    hits = [p for p in cfg.eps_overrides if name == p or name.startswith(p.rstrip(".") + ".")]
+    return cfg.eps_overrides[max(hits, key=len)] if hits else cfg.eps
+
+
 def param_groups(model: nn.Module, cfg: OptimConfig, num_layers: int) -> list[dict]:
-    """Parameter groups with lr scale decay**(L+1-layer) and no weight decay on 1-d params/pos_embed."""
-    groups: dict[tuple[int, bool], dict] = {}
+    """Parameter groups with lr scale decay**(L+1-layer), no weight decay on 1-d params/pos_embed,
+    and Adam's epsilon per ``eps_overrides`` (a name prefix, e.g. ``embed`` for PoseBH's module)."""
+    groups: dict[tuple[int, bool, float], dict] = {}
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
         layer = _layer_id(name, num_layers)
         no_decay = p.ndim == 1 or name.endswith(".bias") or "pos_embed" in name
-        key = (layer, no_decay)
+        key = (layer, no_decay, _eps(name, cfg))
         if key not in groups:
             groups[key] = {
                 "params": [],
                 "weight_decay": 0.0 if no_decay else cfg.weight_decay,
                 "lr_scale": cfg.layer_decay ** (num_layers + 1 - layer),
+                "eps": key[2],
             }
         groups[key]["params"].append(p)
-    return [groups[k] for k in sorted(groups)]
+    return [groups[k] for k in sorted(groups, key=lambda k: (k[0], k[1], -k[2]))]
 
 
 def build_optimizer(model: nn.Module, cfg: OptimConfig, num_layers: int,
