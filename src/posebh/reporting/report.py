@@ -14,6 +14,7 @@ from posebh.experiments import Ablation
 from posebh.reporting import (
     compare,
     figures,
+    floor,
     html,
     overlays,
     seeds_section,
@@ -62,6 +63,7 @@ SectionBuilder = Callable[[ReportInputs], "Section | None"]
 EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     seeds_section.section,
     sensitivity_section.section,
+    floor.section,
 )
 
 
