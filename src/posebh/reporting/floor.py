@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from posebh import skeletons
+from posebh import body_parts, skeletons
 from posebh.data.dataset import TopDownDataset
 from posebh.data.targets import generate_target
-from posebh.evaluation.dataset_metrics import evaluate_dataset, pck_of_results
+from posebh.evaluation.dataset_metrics import evaluate_dataset
 from posebh.evaluation.decode import decode, to_image_coords
 from posebh.evaluation.oks import evaluate_oks
 from posebh.reporting import html
@@ -120,20 +120,21 @@ def section(inputs) -> Section | None:
         tables["floor_wholebody_parts"] = parts
         blocks.append(html.table_html(parts, precision=1, index=False))
     low = table[(table["metric"] == "AP") & (table["model"] < FLOOR_AP)]["dataset"].tolist()
+    aic, face = np.mean(skeletons.get("aic").sigmas), np.array(skeletons.get("coco_wholebody").sigmas)[
+        [i for i, p in enumerate(body_parts.body_parts("coco_wholebody")) if p == "face"]]
     notes = (
-        f"Model = the {variant} variant. Targets = the AP of every validation box's own training "
-        f"target (σ {sigma:g}, MSRA or UDP as the dataset) decoded as the evaluation decodes: what a "
-        f"model that reproduced its targets exactly would score at that heatmap size (twice the "
-        f"heatmap for comparison; the model can exceed it only by not reproducing its targets, as "
-        f"flip-averaged face peaks do). PCK@0.2 (of the box's longer side) "
-        f"stays high where AP is at the floor: the keypoints are found, but not within the "
-        f"protocol's OKS tolerance.",
-        f"Below {FLOOR_AP:g} AP here: {', '.join(low) or 'none'}. AIC's published OKS sigmas average "
-        f"0.021 against COCO's 0.075 for the same joints, so the same pixel error costs AIC far more "
-        f"OKS; 'AP, COCO sigmas' rescores AIC's predictions with COCO's sigmas by keypoint name "
-        f"(MPII's for head top / neck). WholeBody's 133-point AP is bounded by its 68 face points "
-        f"(sigmas 0.007–0.045): at the heatmap size they sit a few pixels apart, and the MSRA target "
-        f"rounds each to an integer pixel.",
+        (f"Model = the {variant} variant. Targets = the AP of every validation box's own training "
+         f"target (σ {sigma:g}, MSRA or UDP as the dataset) decoded as the evaluation decodes: what a "
+         f"model that reproduced its targets exactly would score at that heatmap size (twice the "
+         f"heatmap for comparison; a model exceeds it only by not reproducing its targets, as "
+         f"flip-averaged face peaks can). PCK@0.2 (of the box's longer side) stays high where AP is "
+         f"at the floor: the keypoints are found, but not within the protocol's OKS tolerance."),
+        (f"Below {FLOOR_AP:g} AP here: {', '.join(low) or 'none'}. AIC's published OKS sigmas average "
+         f"{aic:.3f} against {coco_equivalent_sigmas('aic').mean():.3f} for the same joints in COCO "
+         f"(MPII for head top / neck), so the same pixel error costs AIC far more OKS; 'AP, COCO "
+         f"sigmas' rescores AIC's predictions with those. WholeBody's 133-point AP is dominated by "
+         f"its {len(face)} face points (sigmas {face.min():.3f}–{face.max():.3f}): at this heatmap "
+         f"size they sit a few pixels apart and the MSRA target rounds each to an integer pixel."),
     )
     return Section(anchor="floor-datasets", title="Floor datasets: why AIC and WholeBody AP are low",
                    notes=notes, blocks=tuple(blocks), tables=tables)
