@@ -95,3 +95,4 @@ def global_offsets(datasets: tuple[str, ...] = SOURCES) -> dict[str, int]:
         offsets[name] = start
         start += get(name).num_keypoints
     return offsets
+

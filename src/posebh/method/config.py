@@ -26,6 +26,7 @@ class MethodConfig:
     sinkhorn_iters: Annotated[int, Field(ge=1)] = 3
     momentum: Fraction = 0.999                     # lambda (Eq. 4)
     fg_threshold: Annotated[float, Field(ge=0, lt=1)] = 0.0  # GT-heatmap value of a fg pixel
+    fg_shared: bool = False  # a pixel counts for every keypoint at its GT max (ties); code: argmax
     alpha: NonNeg = 3.33e-6                        # prototype-heatmap MSE
     beta: NonNeg = 1.25e-7                         # PPC (Eq. 5)
     gamma: NonNeg = 1.25e-8                        # PPD (Eq. 6)

@@ -82,28 +82,35 @@ def dense_heatmaps(emb: torch.Tensor, protos: torch.Tensor, mode: str = "cos") -
 
 
 def foreground_all(emb: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
-                   didx: torch.Tensor, index: KeypointIndex, threshold: float = 0.0
-                   ) -> GlobalPixels:
-    """``foreground_pixels`` of every dataset's rows at once.
+                   didx: torch.Tensor, index: KeypointIndex, threshold: float = 0.0,
+                   shared: bool = False) -> GlobalPixels:
+    """``foreground_pixels`` of every dataset's rows at once (``shared``: ties shared, as there).
 
     emb: (B, F, h, w); target: (B, Kmax, h, w); weight: (B, Kmax); didx: (B,). The class
     arg-max runs per dataset over its own K_d channels (as the per-dataset path); the pixel
     gather is one pass.
     """
-    b, _, h, w = target.shape
+    b, kmax, h, w = target.shape
     conf = target.new_zeros(b, h, w)
     cls = torch.zeros(b, h, w, dtype=torch.long, device=target.device)
+    member = torch.zeros(b, h, w, kmax, dtype=torch.bool, device=target.device) if shared else None
     for d, rows in enumerate(dataset_rows(didx, len(index.sizes))):  # each row's own K_d channels
         if rows is not None:
             k = int(index.sizes[d])
             t = take(target, rows)[:, :k] * (take(weight, rows)[:, :k] > 0).to(target.dtype)[
                 :, :, None, None]
             conf[rows], cls[rows] = t.max(dim=1)  # (B_d, h, w)
+            if member is not None:
+                member[rows, :, :, :k] = (t == conf[rows][:, None]).permute(0, 2, 3, 1)
     fg = conf > threshold
-    flat = fg.flatten().nonzero(as_tuple=True)[0]  # (N,) row-major, like the per-dataset path
-    ds = didx[torch.div(flat, fg[0].numel(), rounding_mode="floor")]
+    if member is None:
+        flat = fg.flatten().nonzero(as_tuple=True)[0]  # (N,) row-major, like the per-dataset path
+        local = cls.flatten()[flat]
+    else:  # (pixel, keypoint) pairs in (row, y, x, k) order
+        flat, local = (member & fg[..., None]).flatten(0, 2).nonzero(as_tuple=True)
+    ds = didx[torch.div(flat, h * w, rounding_mode="floor")]
     pixels = emb.permute(0, 2, 3, 1).reshape(-1, emb.shape[1]).index_select(0, flat)  # (N, F)
-    gcls, c = index.offsets[ds] + cls.flatten()[flat], conf.flatten()[flat]
+    gcls, c = index.offsets[ds] + local, conf.flatten()[flat]
     order, bounds = group_by_dataset(ds, len(index.sizes))
     if order is not None:
         pixels, gcls, c = pixels[order], gcls[order], c[order]

@@ -113,7 +113,7 @@ class PoseBHObjective:
             e, t, w = take(emb, rows), take(target, rows)[:, :k], take(weight, rows)[:, :k]
             hm = dense_heatmaps(e, bank[off:off + k], c.similarity)  # (B_d, K_d, h, w)
             phm = phm + joints_mse(hm, t, w) * (e.shape[0] / b)
-        px = foreground_all(emb, target, weight, didx, index, c.fg_threshold)
+        px = foreground_all(emb, target, weight, didx, index, c.fg_threshold, c.fg_shared)
         ppc, ppd = prototype_terms(bank, px, index, c.kappa, c.sinkhorn_iters, c.similarity,
                                    model.bank, c.momentum if phase.update_prototypes else None)
         if phase.negatives:
@@ -150,7 +150,7 @@ class PoseBHObjective:
             e = emb[rows]
             phm = phm + joints_mse(model.bank.heatmaps(e, slice(off, off + k), bank), t, w) * (
                 rows.sum() / b)
-            px = foreground_pixels(e, t, w, c.fg_threshold)
+            px = foreground_pixels(e, t, w, c.fg_threshold, c.fg_shared)
             a, p = prototype_loss(bank[off:off + k], px, c.kappa, c.sinkhorn_iters, c.similarity,
                                   model.bank, off, c.momentum if phase.update_prototypes else None)
             ppc, ppd = ppc + a, ppd + p

@@ -25,14 +25,21 @@ class PixelSamples:
 
 
 def foreground_pixels(emb: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
-                      threshold: float = 0.0) -> PixelSamples:
+                      threshold: float = 0.0, shared: bool = False) -> PixelSamples:
     """Pixels where a labelled keypoint's GT heatmap exceeds ``threshold``; class = argmax channel.
 
+    ``shared``: a pixel belongs to every keypoint whose GT value equals its maximum (ties shared),
+    so keypoints with identical heatmaps (same integer MSRA centre) all get pixels; argmax gives
+    them all to the lowest index. Pixels stay in (row, y, x) order, tied classes adjacent.
     emb: (B, F, h, w); target: (B, K, h, w); weight: (B, K) (0 = unlabelled keypoint).
     """
     t = target * (weight > 0).to(target.dtype)[:, :, None, None]
     conf, cls = t.max(dim=1)  # (B, h, w)
     fg = conf > threshold
+    if shared:
+        member = ((t == conf[:, None]) & fg[:, None]).permute(0, 2, 3, 1)  # (B, h, w, K)
+        b, y, x, k = member.nonzero(as_tuple=True)
+        return PixelSamples(emb.permute(0, 2, 3, 1)[b, y, x], k, conf[b, y, x])
     pixels = emb.permute(0, 2, 3, 1)[fg]  # (N, F)
     return PixelSamples(pixels, cls[fg], conf[fg])
 

@@ -14,6 +14,7 @@ from posebh.experiments import Ablation
 from posebh.reporting import (
     compare,
     figures,
+    floor,
     html,
     overlays,
     seeds_section,
@@ -62,6 +63,7 @@ SectionBuilder = Callable[[ReportInputs], "Section | None"]
 EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     seeds_section.section,
     sensitivity_section.section,
+    floor.section,
 )
 
 
@@ -98,7 +100,14 @@ def _prototype_section(inputs: ReportInputs, cfg: dict) -> tuple[str, str | None
             + (f" plus the transfer prototypes of {extra}, learned with the embedding frozen"
                if extra else "")
             + f". scikit-learn t-SNE, cosine metric, PCA init, random_state {seed}.")
-    return note, figures.to_data_uri(tsne.tsne_figure(xy, labels, neighbours)), neighbours
+    protos = [inputs.prototypes, *(p for _, p in sorted(inputs.transfer_prototypes.items()))]
+    unused = tsne.unused_points(protos)  # (N,) per prototype, in the order of ``combine``
+    note += (" Colour: body part (body_parts.json); marker: dataset"
+             + (f"; hollow grey: the {int(unused.sum())} prototypes that never learned "
+                "(no foreground pixel, or bank equal to its initialisation)" if unused is not None
+                else "") + ".")
+    fig = tsne.part_figure(xy, labels, unused, neighbours)
+    return note, figures.to_data_uri(fig), neighbours
 
 
 def _overlay_section(inputs: ReportInputs, cfg: dict) -> list[dict]:

@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from posebh import skeletons  # noqa: E402
+from posebh import body_parts, skeletons  # noqa: E402
 
 Label = tuple[str, str]  # (dataset, keypoint name)
 PROBES: tuple[Label, ...] = (("coco", "nose"), ("coco", "left_hip"))
@@ -101,6 +101,100 @@ def tsne_figure(xy: np.ndarray, labels: Sequence[Label], neighbours: pd.DataFram
         ax.scatter(xy[sel, 0], xy[sel, 1], s=22 if transfer else 10, color=colours(i % 10),
                    marker="^" if transfer else "o", alpha=0.75, linewidths=0,
                    label=f"{dataset} ({sel.sum()})")
+    _annotate(ax, xy, labels, neighbours)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title("t-SNE of the keypoint prototypes (circled: probes and their nearest keypoints)",
+                 fontsize=10)
+    ax.legend(fontsize=7, markerscale=1.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+PART_COLOURS: dict[str, str] = {"head": "tab:red", "face": "tab:pink", "torso": "tab:brown",
+                                 "arms": "tab:orange", "hands": "tab:olive", "legs": "tab:blue",
+                                 "feet": "tab:cyan", "tail": "tab:purple"}
+DATASET_MARKERS: tuple[str, ...] = ("o", "s", "D", "^", "v", "P", "*", "X")
+
+
+def point_parts(labels: Sequence[Label]) -> list[str]:
+    """The body part (``body_parts.body_parts``) of each point's keypoint."""
+    return [body_parts.body_parts(d)[skeletons.get(d).index(k)] for d, k in labels]
+
+
+def unused_keypoints(prototypes: dict) -> np.ndarray | None:
+    """(J,) True where a keypoint's prototypes never learned: ``pixels`` == 0 (its foreground
+    pixel count, bank order) if the dict carries it, else bank == ``init`` (all M unchanged);
+    None when it carries neither."""
+    if prototypes.get("pixels") is not None:
+        return np.asarray(prototypes["pixels"], dtype=np.int64).reshape(-1) == 0
+    if prototypes.get("init") is not None:
+        bank, init = (_as_array(prototypes[k]) for k in ("bank", "init"))
+        return (bank == init).reshape(bank.shape[0], -1).all(axis=1)  # (J,)
+    return None
+
+
+def unused_points(prototypes: Sequence[dict]) -> np.ndarray | None:
+    """(sum J_i * M_i,) per-prototype ``unused_keypoints`` of several banks, in ``combine`` order;
+    a bank carrying neither ``pixels`` nor ``init`` counts as used; None if none carries them."""
+    masks = [unused_keypoints(p) for p in prototypes]
+    if all(m is None for m in masks):
+        return None
+    out = []
+    for m, p in zip(masks, prototypes):
+        j, n = _as_array(p["bank"]).shape[:2]
+        out.append(np.repeat(np.zeros(j, bool) if m is None else m, n))
+    return np.concatenate(out)
+
+
+def _as_array(x) -> np.ndarray:
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().float().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def part_figure(xy: np.ndarray, labels: Sequence[Label], unused: np.ndarray | None = None,
+                neighbours: pd.DataFrame | None = None) -> plt.Figure:
+    """Prototypes in 2-D coloured by body part, marker = dataset; unused ones hollow grey.
+
+    unused: (N,) per point (a keypoint's mask repeated over its M prototypes) or None.
+    """
+    fig, ax = plt.subplots(figsize=(8.5, 6.5))
+    parts = np.array(point_parts(labels))
+    datasets = np.array([d for d, _ in labels])
+    dead = np.zeros(len(labels), bool) if unused is None else np.asarray(unused, bool)
+    for i, dataset in enumerate(_ordered(set(datasets))):
+        marker = DATASET_MARKERS[i % len(DATASET_MARKERS)]
+        for part in body_parts.part_names():
+            sel = (datasets == dataset) & (parts == part) & ~dead
+            if sel.any():
+                ax.scatter(xy[sel, 0], xy[sel, 1], s=14, color=PART_COLOURS[part], marker=marker,
+                           alpha=0.8, linewidths=0)
+        sel = (datasets == dataset) & dead
+        if sel.any():
+            ax.scatter(xy[sel, 0], xy[sel, 1], s=16, marker=marker, facecolors="none",
+                       edgecolors="grey", linewidths=0.6)
+        ax.scatter([], [], marker=marker, color="black", s=14,
+                   label=f"{dataset} ({(datasets == dataset).sum()})")
+    for part in body_parts.part_names():
+        if (parts == part).any():
+            ax.scatter([], [], marker="o", color=PART_COLOURS[part], s=14, label=part)
+    if dead.any():
+        ax.scatter([], [], marker="o", facecolors="none", edgecolors="grey", s=16,
+                   label=f"unused ({dead.sum()})")
+    if neighbours is not None:
+        _annotate(ax, xy, labels, neighbours)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title("t-SNE of the keypoint prototypes by body part (marker: dataset; hollow grey: "
+                 "never learned)", fontsize=10)
+    ax.legend(fontsize=7, markerscale=1.3, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _annotate(ax: plt.Axes, xy: np.ndarray, labels: Sequence[Label], neighbours: pd.DataFrame) -> None:
+    """Circle and name the probes and their nearest keypoints."""
     for text in _highlighted(neighbours):
         d, k = text
         sel = np.array([lab == text for lab in labels])
@@ -111,13 +205,6 @@ def tsne_figure(xy: np.ndarray, labels: Sequence[Label], neighbours: pd.DataFram
         ax.scatter(xy[sel, 0], xy[sel, 1], s=30, facecolors="none", edgecolors="black", linewidths=0.7)
         ax.annotate(f"{d}:{k}", (cx, cy), xytext=(4, 4), textcoords="offset points", fontsize=7,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title("t-SNE of the keypoint prototypes (circled: probes and their nearest keypoints)",
-                 fontsize=10)
-    ax.legend(fontsize=7, markerscale=1.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    fig.tight_layout()
-    return fig
 
 
 def _highlighted(neighbours: pd.DataFrame) -> list[Label]:
