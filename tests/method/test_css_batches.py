@@ -39,7 +39,7 @@ def test_css_supervises_a_head_whose_dataset_is_absent_from_the_batch(monkeypatc
         fused = torch.tensor([w / 2, h / 2]).expand(u, k, 2).clone()
         return torch.ones(u, k, dtype=torch.bool), fused, torch.ones(u, k)
 
-    def keep_all_pairs(heads, emb, bank, didx, index, cfg):  # the same for the batched path
+    def keep_all_pairs(heads, emb, bank, didx, index, cfg, probe=None):  # the same, batched path
         b, g = (index.dataset[None, :] != didx[:, None]).nonzero(as_tuple=True)
         h, w = emb.shape[-2:]
         return b, g, torch.tensor([w / 2, h / 2]).expand(len(b), 2).clone(), torch.ones(len(b))

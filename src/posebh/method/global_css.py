@@ -11,6 +11,8 @@ one padded batched matmul (``pair_heatmaps``) instead of a loop over rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from posebh.method.config import MethodConfig
@@ -52,12 +54,14 @@ def pair_heatmaps(emb: torch.Tensor, bank: torch.Tensor, rows: torch.Tensor,
 
 @torch.no_grad()
 def reliable_pairs(heads: list[torch.Tensor], emb: torch.Tensor, bank: torch.Tensor,
-                   didx: torch.Tensor, index: KeypointIndex, cfg: MethodConfig
+                   didx: torch.Tensor, index: KeypointIndex, cfg: MethodConfig,
+                   probe: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], None] | None = None
                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """The CSS filter and Eq. 7 on every (unlabelled row, keypoint) pair of every head.
 
     heads: per dataset (B, K_d, h, w), in bank order; emb: (B, F, h, w). Returns the kept pairs
-    (row (P,), global keypoint (P,), fused xy (P, 2), weight (P,)), row-major.
+    (row (P,), global keypoint (P,), fused xy (P, 2), weight (P,)), row-major. ``probe``
+    (diagnostics) gets every candidate pair (row, keypoint, kept).
     """
     c_k = torch.cat([x.detach().flatten(2).amax(dim=2).float() for x in heads], dim=1)  # (B, J)
     cand = (index.dataset[None, :] != didx[:, None]) & (c_k > cfg.css_conf_thr)
@@ -85,12 +89,16 @@ def reliable_pairs(heads: list[torch.Tensor], emb: torch.Tensor, bank: torch.Ten
         head_peaks = tuple(t[back] for t in head_peaks)
         proto_peaks = tuple(t[back] for t in proto_peaks)
     keep, fused, weight = fuse_peaks(head_peaks, proto_peaks, cfg.css_conf_thr, cfg.css_dist_thr)
+    if probe is not None:
+        probe(b, g, keep)
     return b[keep], g[keep], fused[keep], weight[keep]
 
 
 def css_all(heads: dict[str, torch.Tensor], emb: torch.Tensor, bank: torch.Tensor,
-            didx: torch.Tensor, index: KeypointIndex, cfg: MethodConfig) -> torch.Tensor:
-    """Sum over datasets of ``_css`` (Eq. 8, unweighted by zeta).
+            didx: torch.Tensor, index: KeypointIndex, cfg: MethodConfig,
+            probe: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], None] | None = None
+            ) -> torch.Tensor:
+    """Sum over datasets of ``_css`` (Eq. 8, unweighted by zeta); ``probe``: see ``reliable_pairs``.
 
     heads: every dataset's (B, K_d, h, w) heatmaps (with grad), in bank order; emb: (B, F, h, w)
     with grad; bank: (J, M, F) snapshot; didx: (B,).
@@ -99,7 +107,7 @@ def css_all(heads: dict[str, torch.Tensor], emb: torch.Tensor, bank: torch.Tenso
     zero = emb.sum() * 0.0
     b_all, (h, w) = emb.shape[0], emb.shape[-2:]
     names = list(heads)
-    b, g, fused, wt = reliable_pairs([heads[n] for n in names], emb, bank, didx, index, c)
+    b, g, fused, wt = reliable_pairs([heads[n] for n in names], emb, bank, didx, index, c, probe)
     if len(b) == 0:
         return zero
     with torch.no_grad():

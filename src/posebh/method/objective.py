@@ -24,6 +24,7 @@ from posebh.method.global_pixels import (
 from posebh.method.negatives import cluster_prototypes, negatives_loss
 from posebh.method.phases import Phase, apply_phase, phase_at
 from posebh.method.posebh_model import PoseBHModel
+from posebh.method.probe import Probe
 from posebh.method.prototype_learning import PixelSamples, foreground_pixels, prototype_loss
 
 
@@ -54,6 +55,7 @@ class PoseBHObjective:
         self.phase: Phase | None = None
         self.sizes = {d: skeletons.get(d).num_keypoints for d in model.cfg.datasets}
         self._kp_index: KeypointIndex | None = None
+        self.probe: Probe | None = None  # diagnostics: counting hooks (fast path only)
 
     def start_epoch(self, epoch: int) -> dict:
         """Switch phase (freezing, K-means once when the prototypes freeze); return log fields."""
@@ -69,6 +71,8 @@ class PoseBHObjective:
     def __call__(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         model, c, phase = self.model, self.cfg, self.phase
         assert phase is not None, "call start_epoch first"
+        if self.probe is not None:
+            self.probe.on_batch(batch)
         images, target = batch["image"], batch["target"]
         weight, didx = batch["target_weight"], batch["dataset_idx"]
         if phase.train_backbone:
@@ -114,13 +118,16 @@ class PoseBHObjective:
             hm = dense_heatmaps(e, bank[off:off + k], c.similarity)  # (B_d, K_d, h, w)
             phm = phm + joints_mse(hm, t, w) * (e.shape[0] / b)
         px = foreground_all(emb, target, weight, didx, index, c.fg_threshold, c.fg_shared)
+        if self.probe is not None:
+            self.probe.on_pixels(px.cls)
         ppc, ppd = prototype_terms(bank, px, index, c.kappa, c.sinkhorn_iters, c.similarity,
                                    model.bank, c.momentum if phase.update_prototypes else None)
         if phase.negatives:
             a, p = negatives_terms(model.clusters, model.cluster_owner, px, c.similarity)
             neg = c.beta * a + c.gamma * p
         if phase.css:
-            css = css_all({n: heads[n] for n in order}, emb, bank, didx, index, c)
+            css = css_all({n: heads[n] for n in order}, emb, bank, didx, index, c,
+                          None if self.probe is None else self.probe.on_css)
         return phm, ppc, ppd, neg, css
 
     def _index(self, device: torch.device) -> KeypointIndex:
