@@ -95,6 +95,10 @@ def test_finetune_variant_builds_posebh_with_its_method_and_prototypes(sets, bas
     ckpt, history, protos = finetune_variant(run, baseline[0], sets[0])
     assert ckpt["method_cfg"]["embed_dim"] == 8 and len(history) == 3
     assert protos["bank"].shape == (17 + 16, 3, 8) and protos["labels"][17] == ["mpii", "right_ankle"]
+    assert protos["init"].shape == protos["bank"].shape and not torch.equal(protos["init"], protos["bank"])
+    assert len(protos["pixels"]) == 33 and sum(protos["pixels"]) > 0  # diagnostics: on by default
+    assert history[-1]["never_pixelled"] == sum(n == 0 for n in protos["pixels"])
+    assert "grad/ppc/embed" in history[0] and "adam_step/embed" in history[0]
     assert ckpt["fingerprint"]["method"] != baseline[0]["fingerprint"]["method"]
 
 

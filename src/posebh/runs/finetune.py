@@ -16,7 +16,9 @@ from posebh.method.posebh_model import PoseBHModel
 from posebh.runs.config import SampleConfig
 from posebh.runs.fit import fingerprint, fit
 from posebh.training.config import TrainConfig
+from posebh.method.diagnostics import Diagnostics
 from posebh.training.objective import MultiHeadObjective
+from posebh.training.trainer import autocast
 from posebh.zoo.checkpoint import to_checkpoint
 from posebh.zoo.from_baseline import init_from_baseline
 
@@ -43,11 +45,18 @@ class FinetuneRun:
         return cls(variant.name, dict(variant.model), train, mcfg, SampleConfig.from_data(data))
 
 
-def prototypes_of(net: torch.nn.Module) -> dict:
-    """{bank (J, M, F), labels [[dataset, keypoint]]} of a PoseBH model; {} for any other."""
+def prototypes_of(net: torch.nn.Module, diagnostics: Diagnostics | None = None) -> dict:
+    """{bank (J, M, F), labels [[dataset, keypoint]]} of a PoseBH model; {} for any other.
+
+    With ``diagnostics``: also ``init`` (the bank before training, (J, M, F)) and ``pixels``
+    (GT foreground pixels each keypoint received over the run, J ints in bank order).
+    """
     if not isinstance(net, PoseBHModel):
         return {}
-    return {"bank": net.bank.prototypes.clone(), "labels": [list(x) for x in net.keypoint_labels()]}
+    out = {"bank": net.bank.prototypes.clone(), "labels": [list(x) for x in net.keypoint_labels()]}
+    if diagnostics is not None:
+        out.update(init=diagnostics.init.cpu().clone(), pixels=diagnostics.pixel_counts())
+    return out
 
 
 def finetune_variant(run: FinetuneRun, baseline: dict, train_sets: Mapping[str, dict],
@@ -58,8 +67,11 @@ def finetune_variant(run: FinetuneRun, baseline: dict, train_sets: Mapping[str, 
     full_batch = run.train.heads_on_full_batch
     objective = (PoseBHObjective(net, run.method, run.train.epochs, full_batch, run.train.seed)
                  if isinstance(net, PoseBHModel) else MultiHeadObjective(net, full_batch))
+    diag = (Diagnostics(net, objective, lambda device: autocast(device, run.train.amp))
+            if run.train.diagnostics and isinstance(objective, PoseBHObjective) else None)
     run_id = fingerprint(run.variant, net, run.train, run.sample, train_sets, run.method)
-    history = fit(net, train_sets, run.train, run.sample, objective, run_id, live_dir)
+    history = fit(net, train_sets, run.train, run.sample, objective, run_id, live_dir,
+                  None if diag is None else diag.end_epoch)
     net = net.cpu()
     ckpt = to_checkpoint(net, train_cfg=run.train.to_dict(), fingerprint=run_id)
-    return ckpt, history, prototypes_of(net)
+    return ckpt, history, prototypes_of(net, diag)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+
+import torch
 
 from posebh.models.multihead import MultiHeadPose
 from posebh.runs.config import SampleConfig
@@ -45,11 +47,14 @@ def _close(live) -> None:
 
 
 def fit(net: MultiHeadPose, sets: Mapping[str, dict], train: TrainConfig, sample: SampleConfig,
-        objective: Objective, run_id: dict[str, str], live_dir: str | None = None) -> list[dict]:
+        objective: Objective, run_id: dict[str, str], live_dir: str | None = None,
+        epoch_end: Callable[[int, torch.optim.Optimizer], dict[str, float]] | None = None
+        ) -> list[dict]:
     """Train ``net`` on ``sets`` (dataset name -> COCO dict); return the per-epoch history.
 
     ``run_id`` is the run's fingerprint: with ``train.resume`` (a folder) the state goes to
     ``<folder>/<variant>.pt`` and is reused only by a run with the same fingerprint.
+    ``epoch_end``: per-epoch diagnostics (``method.diagnostics.Diagnostics.end_epoch``).
     """
     datasets = training_sets(sets, net.cfg, sample)
     device = distributed.init_from_env() or select_device(train.device)  # torchrun: DDP
@@ -69,7 +74,7 @@ def fit(net: MultiHeadPose, sets: Mapping[str, dict], train: TrainConfig, sample
              sum(len(s) for s in datasets))
     try:
         return train_multihead(net, datasets, train, device, objective, on_epoch=on_epoch,
-                               resume=resume)
+                               resume=resume, epoch_end=epoch_end)
     finally:
         if live is not None:
             _close(live)

@@ -42,6 +42,7 @@ class TrainConfig:
     fast_path: bool = True  # batched data path + dataset-grouped rows + fused AdamW; false = reference
     compile: bool = False  # torch.compile the backbone (opt-in: pays on GPU, not on the CPU default)
     freeze_bn_stats: bool = False  # BN in eval mode (a step then ignores how the batch is split)
+    diagnostics: bool = True  # PoseBH fine-tunes: per-epoch mechanism diagnostics (training/diagnostics.py)
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "train") -> "TrainConfig":

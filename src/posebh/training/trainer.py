@@ -100,6 +100,7 @@ def train_multihead(
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     progress: bool = True,
     resume: ResumeFile | None = None,
+    epoch_end: Callable[[int, torch.optim.Optimizer], dict[str, float]] | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` on the concatenation of ``datasets``; return per-epoch logs.
 
@@ -111,7 +112,8 @@ def train_multihead(
     ``__call__(batch) -> weighted terms`` and ``after_step()``. ``resume``: the state is saved
     after every epoch and a run starts from it when its fingerprint matches. Under ``torchrun``
     (WORLD_SIZE > 1) each rank trains on its shard with ``cfg.batch_size`` per rank and gradients
-    are averaged (DDP).
+    are averaged (DDP). ``epoch_end(epoch, optimizer)`` (diagnostics) runs after each epoch's
+    steps, outside ``seconds``; its fields join the epoch's log.
     """
     seed_everything(cfg.seed)
     if cfg.num_threads:
@@ -178,6 +180,8 @@ def train_multihead(
         seconds = time.perf_counter() - t0
         log = {k: v / max(count, 1) for k, v in sums.items()}
         log.update(extra)
+        if epoch_end is not None:
+            log.update(epoch_end(epoch, optimizer))
         log.update(epoch=epoch, lr=lr if count else 0.0, seconds=seconds,
                    images_per_s=count * cfg.batch_size * world / max(seconds, 1e-9))
         history.append(log)
