@@ -13,6 +13,7 @@ from posebh import skeletons
 from posebh.experiments import Ablation
 from posebh.reporting import (
     compare,
+    diagnostics_section,
     figures,
     floor,
     html,
@@ -64,6 +65,7 @@ EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     seeds_section.section,
     sensitivity_section.section,
     floor.section,
+    diagnostics_section.section,
 )
 
 
