@@ -18,7 +18,7 @@ def _epoch(epoch: int, phase: int, css: bool) -> dict:
         h.update({"grad/mse/heads": 0.02, "grad/css/heads": 1e-5 if css else 0.0})
     if css:
         h.update({"css_cand/coco/aic": 40.0, "css_kept/coco/aic": 7.0, "css_cand/aic/coco": 30.0,
-                  "css_kept/aic/coco": 0.0, "css_candidates": 70.0, "css_kept": 7.0})
+                  "css_kept/aic/coco": 0.0, "css_cand_total": 70.0, "css_kept_total": 7.0})
     return h
 
 

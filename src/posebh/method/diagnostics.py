@@ -81,7 +81,7 @@ class Diagnostics:
         phase = self.objective.phase
         if phase is not None and phase.css:
             cand, kept = _summed(self.candidates), _summed(self.kept)
-            out.update(css_candidates=float(cand.sum()), css_kept=float(kept.sum()))
+            out.update(css_cand_total=float(cand.sum()), css_kept_total=float(kept.sum()))
             for i, head in enumerate(self.datasets):
                 for j, source in enumerate(self.datasets):
                     if i != j:

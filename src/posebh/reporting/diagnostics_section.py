@@ -143,8 +143,8 @@ def summary(histories: dict[str, list[dict]]) -> pd.DataFrame:
     """Last epoch of each variant: the headline numbers of each mechanism."""
     keys = {"Adam step/lr (embed)": "adam_step/embed", "… with ε = 0": "adam_step_noeps/embed",
             "√v̂ (embed)": "adam_rms/embed", "drift from init": "drift_init",
-            "PCK proto": "pck/proto", "PCK head": "pck/head", "CSS kept": "css_kept",
-            "CSS candidates": "css_candidates", "never pixelled": "never_pixelled",
+            "PCK proto": "pck/proto", "PCK head": "pck/head", "CSS kept": "css_kept_total",
+            "CSS candidates": "css_cand_total", "never pixelled": "never_pixelled",
             "diag s/epoch": "diag_seconds"}
     rows = []
     for name, hist in histories.items():
