@@ -10,14 +10,14 @@ import torch
 from tiny import METHOD, TINY, TinyKeypoints, first_batch, kept_num_threads
 
 from posebh.method.config import MethodConfig
+from posebh.method.diagnostic_measures import adam_step_ratio, drift, heatmap_pck, term_grad_norms
+from posebh.method.diagnostics import Diagnostics
 from posebh.method.global_css import reliable_pairs
 from posebh.method.global_pixels import foreground_all
 from posebh.method.objective import PoseBHObjective
 from posebh.method.posebh_model import PoseBHModel
 from posebh.models.config import ModelConfig
 from posebh.training.config import OptimConfig, TrainConfig
-from posebh.method.diagnostic_measures import adam_step_ratio, drift, heatmap_pck, term_grad_norms
-from posebh.method.diagnostics import Diagnostics
 from posebh.training.trainer import train_multihead
 
 EPOCHS = 4  # phases 1, 2, 3, 3 (CSS from epoch 1): the backbone draws drop-path noise twice

@@ -24,10 +24,10 @@ import torch
 import torch.distributed as dist
 
 from posebh import skeletons
+from posebh.method.diagnostic_measures import adam_step_ratio, drift, heatmap_pck, term_grad_norms
 from posebh.method.global_pixels import dense_heatmaps
 from posebh.method.objective import PoseBHObjective
 from posebh.method.posebh_model import PoseBHModel
-from posebh.method.diagnostic_measures import adam_step_ratio, drift, heatmap_pck, term_grad_norms
 
 MODULES: tuple[str, ...] = ("backbone", "heads", "embed")
 PCK_FRACTION = 0.1  # of the heatmap diagonal

@@ -59,12 +59,13 @@ def gradient_figure(histories: dict[str, list[dict]]) -> plt.Figure:
             ax = axes[r][c]
             for i, term in enumerate(TERMS):
                 x, y = _series(histories[name], f"grad/{term}/{module}")
-                y = [max(v, 1e-30) for v in y]  # a term that does not reach a module: at the floor
+                x, y = [a for a, b in zip(x, y) if b > 0], [b for b in y if b > 0]  # 0: not drawn
                 if x:
                     ax.plot(x, y, marker="o", ms=3, color=f"C{i}", label=term,
                             linestyle="--" if term == "total" else "-")
             ax.set_yscale("log")
             ax.grid(alpha=0.3)
+            ax.xaxis.get_major_locator().set_params(integer=True)
             if r == 0:
                 ax.set_title(name, fontsize=9)
             if c == 0:
@@ -84,11 +85,13 @@ def gradient_figure(histories: dict[str, list[dict]]) -> plt.Figure:
 
 def state_figure(histories: dict[str, list[dict]]) -> plt.Figure:
     """Adam step / lr, prototype drift, heatmap PCK, never-pixelled keypoints: one line per variant."""
-    panels = (("Adam step / lr (solid; dashed: ε = 0)", ("adam_step/embed", "adam_step_noeps/embed")),
-              ("prototype drift 1 − cos (solid: from init; dashed: from last epoch)",
+    panels = (("embedding Adam step / lr\n(solid; dashed: ε = 0)",
+               ("adam_step/embed", "adam_step_noeps/embed")),
+              ("prototype drift 1 − cos\n(solid: from init; dashed: epoch to epoch)",
                ("drift_init", "drift_epoch")),
-              ("PCK@0.1·diag (solid: prototype heatmap; dashed: head)", ("pck/proto", "pck/head")),
-              ("keypoints never pixelled", ("never_pixelled",)))
+              ("PCK@0.1·diagonal\n(solid: prototype heatmap; dashed: head)",
+               ("pck/proto", "pck/head")),
+              ("keypoints never pixelled\n(cumulative)", ("never_pixelled",)))
     fig, axes = plt.subplots(1, len(panels), figsize=(14, 3.3))
     for ax, (title, keys) in zip(axes, panels):
         for i, (name, hist) in enumerate(histories.items()):
@@ -100,6 +103,7 @@ def state_figure(histories: dict[str, list[dict]]) -> plt.Figure:
         ax.set_title(title, fontsize=8)
         ax.set_xlabel("epoch", fontsize=8)
         ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
     axes[1].set_yscale("symlog", linthresh=1e-6)
     if axes[0].get_legend_handles_labels()[0]:
         axes[0].legend(fontsize=7, frameon=False)
@@ -132,10 +136,16 @@ def css_figure(name: str, hist: list[dict]) -> plt.Figure | None:
         ax.set_title(f"{name}: head {head}", fontsize=8)
         ax.set_xlabel("epoch", fontsize=8)
         ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0][0].set_ylabel("joints (0 drawn at 0.5)", fontsize=8)
-    axes[0][-1].legend(title="source", fontsize=7, title_fontsize=7, frameon=False,
-                       loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.tight_layout()
+    handles = {}
+    for ax in axes[0]:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    fig.legend([handles[s] for s in sources if s in handles],
+               [s for s in sources if s in handles], title="source", fontsize=7,
+               title_fontsize=7, frameon=False, loc="center right")
+    fig.tight_layout(rect=(0, 0, 1 - 1.3 / fig.get_figwidth(), 1))
     return fig
 
 
@@ -163,7 +173,8 @@ def section(inputs: ReportInputs) -> Section | None:
                    "Gradient norm of each weighted loss term on each module, measured at the end of "
                    "every epoch on one fixed diagnostic batch (the run's first training batch) with "
                    "one autograd pass per term; only trainable modules are shown (phase 1 trains "
-                   "the embedding module only, phase 2 adds the heads, phase 3 the backbone). "
+                   "the embedding module only, phase 2 adds the heads, phase 3 the backbone), and "
+                   "a term that does not reach a module (exactly 0) is not drawn. "
                    "mse = the heads' JointsMSE, total = the sum the optimiser steps on (before "
                    "clipping).", "gradient norms per loss term and module"),
             Figure(figures.to_data_uri(state_figure(diagnosed)),
@@ -185,9 +196,9 @@ def section(inputs: ReportInputs) -> Section | None:
                                "unlabelled joint whose head peak exceeds c_thr); solid: kept by "
                                "Eq. 7's filter (both peaks above c_thr and within d_thr).",
                                f"CSS kept and candidate joints of {name}"))
-    notes = ("Diagnostics cost a few extra passes per epoch, not per step, and leave training "
-             "bit-identical (tested on CPU). The table gives each variant's last epoch; "
-             "tables/diagnostics.csv has every epoch of every variant (grid points included).",)
+    notes = (("Diagnostics cost a few extra passes per epoch, not per step, and leave training "
+              "bit-identical (tested on CPU). The table gives each variant's last epoch; "
+              "tables/diagnostics.csv has every epoch of every variant (grid points included)."),)
     return Section(anchor="diagnostics", title="Mechanism diagnostics", notes=notes,
                    blocks=(html.table_html(summary(diagnosed), precision=4),),
                    figures=tuple(figs), tables={"diagnostics": diagnostics_table(all_diag)})

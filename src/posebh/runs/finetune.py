@@ -10,13 +10,13 @@ import torch
 
 from posebh.experiments import Variant, merged
 from posebh.method.config import MethodConfig
+from posebh.method.diagnostics import Diagnostics
 from posebh.method.objective import PoseBHObjective
 from posebh.method.phases import boundaries
 from posebh.method.posebh_model import PoseBHModel
 from posebh.runs.config import SampleConfig
 from posebh.runs.fit import fingerprint, fit
 from posebh.training.config import TrainConfig
-from posebh.method.diagnostics import Diagnostics
 from posebh.training.objective import MultiHeadObjective
 from posebh.training.trainer import autocast
 from posebh.zoo.checkpoint import to_checkpoint
