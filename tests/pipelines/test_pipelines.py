@@ -27,10 +27,10 @@ def test_train_and_finetune_have_one_namespace_per_variant(pipelines):
 
 def test_ablation_composes_the_variants_the_matrix_names(pipelines):
     named = set(load_matrix(MATRIX).ablation.variants)
-    assert {n.namespace for n in pipelines["ablation"].nodes} == named
-    # the same Node objects as in `train`/`finetune`, so `__default__` has no duplicate outputs
+    assert {n.namespace for n in pipelines["ablation"].nodes} == named | {None}  # + the seeds node
+    # the same Node objects as in `train`/`finetune`/`seeds`, so `__default__` has no duplicates
     assert set(pipelines["ablation"].nodes) <= set(pipelines["train"].nodes) | set(
-        pipelines["finetune"].nodes)
+        pipelines["finetune"].nodes) | set(pipelines["seeds"].nodes)
 
 
 def test_matrix_errors_name_the_file(tmp_path):
