@@ -30,6 +30,7 @@ BAD = [
     ("model", {"label_space": "union"}, r"^model\.label_space: "),
     ("method", {"similarity": "dot"}, r"^method\.similarity: "),
     ("method", {"momentum": 1.5}, r"^method\.momentum: "),
+    ("method", {"normalisation": "code"}, r"^method\.normalisation: Input should be .paper. or .released."),
     ("evaluation", {"engine": "cocoapi"}, r"^evaluation\.engine: "),
     ("data", {"sigma": 0}, r"^data\.sigma: "),
     ("data", {"aug": {"flip": 0.5}}, r"^data\.aug\.flip: unknown parameter"),

@@ -25,6 +25,9 @@ def points(idx: int, k: int) -> TinyKeypoints:
     return TinyKeypoints(idx, k, style="square", unlabelled=0.2)
 
 
+LOOSE_CSS = {"css_conf_thr": 0.0, "css_dist_thr": 3.0}
+
+
 def _model(**method: object) -> PoseBHModel:
     torch.manual_seed(0)
     return PoseBHModel(ModelConfig(**TINY), MethodConfig(**{**METHOD, **method}))
@@ -88,8 +91,9 @@ def test_bank_is_a_buffer_never_in_the_optimizer():
 
 # -------------------------------------------------------- tiny three-phase training on CPU
 def _train(epochs: int = 4) -> tuple[list[dict], list[dict]]:
-    """PoseBH fine-tuning of a tiny model; state-dict snapshots (initial + after every epoch)."""
-    model = _model()
+    """PoseBH fine-tuning of a tiny model; state-dict snapshots (initial + after every epoch).
+    CSS thresholds loose enough that the untrained tiny heads keep pairs (CSS is nonzero)."""
+    model = _model(**LOOSE_CSS)
     snaps = [{k: v.clone() for k, v in model.state_dict().items()}]
     cfg = TrainConfig(epochs=epochs, batch_size=4, num_threads=1,
                       optim=OptimConfig(lr=3e-3, warmup_iters=1, lr_steps=()))
@@ -108,7 +112,15 @@ def runs() -> tuple:
 
 
 def _changed(a: dict, b: dict, prefix: str, skip: str = "num_batches_tracked") -> bool:
+    """Any state entry under ``prefix`` changed: parameters *and* buffers (BN statistics)."""
     return any(not torch.equal(a[k], b[k]) for k in a if k.startswith(prefix) and skip not in k)
+
+
+def _trained(a: dict, b: dict) -> set[str]:
+    """Top-level modules whose trainable parameters changed between two snapshots (BatchNorm
+    buffers excluded: they move in train mode without any gradient step)."""
+    names = {n for n, _ in _model().named_parameters()}
+    return {k.split(".")[0] for k in names if not torch.equal(a[k], b[k])}
 
 
 def test_three_phase_training_is_bit_identical_on_cpu(runs):
@@ -128,14 +140,32 @@ def test_what_each_phase_trains(runs):
     bank = [s["bank.prototypes"] for s in snaps]
     assert not torch.equal(bank[0], bank[1]) and not torch.equal(bank[1], bank[2])  # phase 1
     assert torch.equal(bank[2], bank[3]) and torch.equal(bank[3], bank[4])  # frozen from phase 2
-    for e in range(4):
-        assert _changed(snaps[e], snaps[e + 1], "embed."), e  # always trained
-    assert not _changed(snaps[0], snaps[2], "heads.")  # weights and BN statistics frozen
-    assert _changed(snaps[2], snaps[3], "heads.")
-    assert not _changed(snaps[0], snaps[3], "backbone.")
-    assert _changed(snaps[3], snaps[4], "backbone.")
+    trainable = [{"embed"}, {"embed"}, {"embed", "heads"}, {"embed", "heads", "backbone"}]
+    for e, want in enumerate(trainable):
+        assert _trained(snaps[e], snaps[e + 1]) == want, e  # gradient steps, parameters only
+        for frozen in {"embed", "heads", "backbone"} - want:  # weights and BN statistics
+            assert not _changed(snaps[e], snaps[e + 1], frozen + "."), (e, frozen)
     assert (snaps[2]["cluster_owner"] == -1).all() and (snaps[3]["cluster_owner"] >= 0).all()
     assert torch.equal(snaps[3]["clusters"], snaps[4]["clusters"])  # K-means runs once
     assert not any(k.startswith("loss_") for k in hist[0]) and "neg" not in hist[0]
     assert {"loss_coco", "loss_aic", "neg", "css", "ppc", "ppd", "phm"} <= set(hist[2])
+    assert hist[2]["css"] > 0 and hist[3]["css"] > 0  # CSS kept pairs and contributed
     assert all(math.isfinite(v) for h in hist for v in h.values())
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_css_is_nonzero_and_its_gradient_reaches_the_heads(fast: bool):
+    """The CSS term alone trains every head (phase 2: heads trainable, CSS on)."""
+    model = _model(**LOOSE_CSS)
+    obj = PoseBHObjective(model, model.method, 4, True, fast=fast)
+    obj.start_epoch(2)
+    assert obj.phase.css and obj.phase.train_heads
+    batch = {k: torch.cat([a, b]) for (k, a), b in zip(
+        first_batch(points(0, 17), 3).items(), first_batch(points(1, 14), 3).values())}
+    css = obj(batch)["css"]
+    assert css > 0 and css.requires_grad
+    css.backward()
+    for name in ("coco", "aic"):  # each head learns on the other dataset's rows
+        grad = model.heads[name].final.weight.grad
+        assert grad is not None and grad.abs().sum() > 0, name
+    assert model.embed.out.weight.grad.abs().sum() > 0

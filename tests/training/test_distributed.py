@@ -94,10 +94,13 @@ def _compare(ddp: list[dict], kind: str) -> tuple[dict, list[dict]]:
     assert terms
     for k in terms:  # epoch log = mean of the step losses; the rank average = one process
         mean = sum(h[0][k] for h, _ in ranks) / WORLD
-        assert mean == pytest.approx(hist[0][k], rel=1e-5, abs=1e-7), k
+        # measured: <= 7e-8 relative (float32 summation order); every term is O(0.01-1)
+        assert abs(hist[0][k]) > 1e-3, k
+        assert mean == pytest.approx(hist[0][k], rel=1e-6, abs=0), k
     for key, value in state.items():  # DDP keeps the ranks in sync, close to one process
         assert torch.equal(ranks[0][1][key], ranks[1][1][key]), key
-        torch.testing.assert_close(ranks[0][1][key], value, rtol=1e-5, atol=1e-6, msg=key)
+        # measured: <= 9e-8 (the bank), <= 1e-9 elsewhere
+        torch.testing.assert_close(ranks[0][1][key], value, rtol=1e-6, atol=1e-7, msg=key)
     return state, [s for _, s in ranks]
 
 
@@ -111,8 +114,13 @@ def test_ddp_posebh_phase1_matches_single_process_and_shares_the_bank(ddp):
     init = PoseBHModel(ModelConfig(**TINY), MethodConfig(**METHOD)).bank.prototypes  # as in _run
     bank = [s["bank.prototypes"] for s in ranks]
     assert torch.equal(bank[0], bank[1])  # averaged across ranks after every step
-    torch.testing.assert_close(bank[0], state["bank.prototypes"], rtol=0, atol=1e-5)
-    # COCO rows moved by the momentum updates; AIC rows (no AIC data) stay (up to re-normalising)
-    assert (bank[0][:17] - init[:17]).abs().amax() > 1e-4
+    # the momentum updates agree relative to their size: the per-rank re-normalisation differs
+    # at O((1 - lambda)^2), i.e. ~1e-3 of the O(1 - lambda) update; measured 8e-5 of a 1.1e-3
+    # move (the old atol 1e-5 allowed ~1 % of it)
+    moved = state["bank.prototypes"] - init
+    assert moved[:17].abs().amax() > 1e-4  # COCO rows moved by the momentum updates
+    err = (bank[0] - init - moved).abs().amax() / moved.abs().amax()
+    assert err < 2e-3, float(err)
+    # AIC rows (no AIC data) stay (up to re-normalising)
     torch.testing.assert_close(bank[0][17:], init[17:], rtol=0, atol=1e-6)
     assert ranks[0]["cluster_owner"].eq(-1).all()  # phase 1: no K-means yet

@@ -39,6 +39,8 @@ class MethodConfig:
     css_dist_thr: Pos = 2.1                        # d_thr, heatmap pixels (Euclidean)
     css_start: Fraction = 0.5                      # fraction of the epochs where CSS starts (code/C.4: 0.5; §4.2: 0.9)
     phases: tuple[Fraction, Fraction] = (0.5, 0.9)  # phase boundaries as fractions of the epochs
+    # the loss's five normalisations: the paper's | the released code's (docs/method.md)
+    normalisation: Literal["paper", "released"] = "paper"
 
     @classmethod
     def from_dict(cls, d: dict | None, where: str = "method") -> "MethodConfig":

@@ -116,7 +116,7 @@ def css_all(heads: dict[str, torch.Tensor], emb: torch.Tensor, bank: torch.Tenso
         if order is not None:
             b, g, fused, wt, ds = b[order], g[order], fused[order], wt[order], ds[order]
         target = render_gaussians(fused[None], (h, w))[0]  # (P, h, w)
-        norm = b_all * index.sizes[ds].to(target.dtype)  # JointsMSE: mean over B, then K_d
+        norm = css_rows(b, ds, b_all, c.normalisation) * index.sizes[ds].to(target.dtype)
     local = g - index.offsets[ds]
     pred = torch.cat([heads[n][b[s:e], local[s:e]] for n, s, e in
                       zip(names, bounds[:-1], bounds[1:]) if e > s])  # (P, h, w)
@@ -132,5 +132,19 @@ def css_all(heads: dict[str, torch.Tensor], emb: torch.Tensor, bank: torch.Tenso
     flat = (b[p] * h + y) * w + x  # (N,) pixel index into (B * h * w)
     e_px = emb.permute(0, 2, 3, 1).reshape(-1, emb.shape[1]).index_select(0, flat)  # (N, F)
     pixels = GlobalPixels(e_px, g[p], target[p, y, x], px_bounds)
-    a, q = prototype_terms(bank, pixels, index, c.kappa, c.sinkhorn_iters, c.similarity)
+    a, q = prototype_terms(bank, pixels, index, c.kappa, c.sinkhorn_iters, c.similarity,
+                           normalisation=c.normalisation)
     return loss + c.beta * a + c.gamma * q
+
+
+def css_rows(rows: torch.Tensor, ds: torch.Tensor, batch: int, normalisation: str
+             ) -> torch.Tensor | int:
+    """The rows JointsMSE averages head d's CSS over, for every kept pair (P,): the batch B
+    (paper: Eq. 8 over all images), or the number of head d's rows that kept a joint (the
+    released code's mean over the filtered instances). rows, ds: (P,) row and dataset."""
+    if normalisation != "released":
+        return batch
+    key = torch.unique(ds * batch + rows)  # distinct (dataset, row) pairs
+    per_dataset = torch.bincount(torch.div(key, batch, rounding_mode="floor"),
+                                 minlength=int(ds.max()) + 1)
+    return per_dataset[ds]

@@ -16,7 +16,9 @@ from itertools import pairwise
 
 import torch
 
-from posebh.method.prototype_learning import similarity
+from posebh.losses import joints_mse
+from posebh.method.negatives import cluster_targets
+from posebh.method.prototype_learning import confidence, similarity
 from posebh.method.prototypes import PrototypeBank
 from posebh.method.sinkhorn import sinkhorn_grouped
 
@@ -119,11 +121,13 @@ def foreground_all(emb: torch.Tensor, target: torch.Tensor, weight: torch.Tensor
 
 def prototype_terms(bank: torch.Tensor, px: GlobalPixels, index: KeypointIndex, kappa: float,
                     iters: int, mode: str = "cos", store: PrototypeBank | None = None,
-                    momentum: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                    momentum: float | None = None, normalisation: str = "paper"
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
     """Sum over datasets of ``prototype_loss`` (PPC, PPD: each dataset's mean over its pixels).
 
     bank: (J, M, F) this step's snapshot. With ``store`` and ``momentum``, Eq. 4 updates the
     rows of every class present in one pass (classes of different datasets never share a row).
+    ``normalisation`` as ``prototype_loss``.
     """
     zero = px.emb.sum() * 0.0
     if px.emb.shape[0] == 0:
@@ -145,9 +149,10 @@ def prototype_terms(bank: torch.Tensor, px: GlobalPixels, index: KeypointIndex, 
     q = sinkhorn_grouped(own_all, px.cls, kappa, iters, torch.cat(top))
     w, t = q.max(dim=1)
     if store is not None and momentum is not None:
-        store.momentum_update_classes(0, px.cls, t, w, px.emb.detach(), momentum)
+        store.momentum_update_classes(0, px.cls, t, w, px.emb.detach(), momentum,
+                                      normalise=normalisation == "released")
     pos = _positive_logit(px.emb, bank.flatten(0, 1)[px.cls * m + t], mode)  # (N,)
-    scale = px.conf * _inverse_counts(px.bounds, pos)
+    scale = confidence(px.conf, normalisation) * _inverse_counts(px.bounds, pos)
     return (scale * (torch.cat(lse) - pos)).sum(), (scale * (1.0 - pos) ** 2).sum()
 
 
@@ -188,8 +193,12 @@ def _inverse_counts(bounds: list[int], like: torch.Tensor) -> torch.Tensor:
 
 
 def negatives_terms(clusters: torch.Tensor, owner: torch.Tensor, px: GlobalPixels,
-                    mode: str = "cos") -> tuple[torch.Tensor, torch.Tensor]:
-    """Sum over datasets of ``negatives_loss``: every pixel against the cluster bank (K, M, F)."""
+                    mode: str = "cos", normalisation: str = "paper"
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sum over datasets of ``negatives_loss``: every pixel against the cluster bank (K, M, F).
+
+    ``released``: one mean over all datasets' pixels (the code pools them), unweighted by the
+    GT confidence."""
     zero = px.emb.sum() * 0.0
     if px.emb.shape[0] == 0:
         return zero, zero
@@ -199,6 +208,27 @@ def negatives_terms(clusters: torch.Tensor, owner: torch.Tensor, px: GlobalPixel
     rows = torch.arange(len(cluster), device=cluster.device)
     member = logits.detach().view(-1, k, m)[rows, cluster].argmax(dim=1)
     pos = _positive_logit(px.emb, clusters.flatten(0, 1)[cluster * m + member], mode)
-    scale = px.conf * _inverse_counts(px.bounds, pos)
+    if normalisation == "released":
+        scale = torch.ones_like(pos) / len(pos)
+    else:
+        scale = px.conf * _inverse_counts(px.bounds, pos)
     ce = LogSumExp.apply(logits) - pos  # cross-entropy with the positive column
     return (scale * ce).sum(), (scale * (1.0 - pos) ** 2).sum()
+
+
+def cluster_heatmap_term(emb: torch.Tensor, clusters: torch.Tensor, owner: torch.Tensor,
+                         target: torch.Tensor, weight: torch.Tensor, didx: torch.Tensor,
+                         index: KeypointIndex, mode: str = "cos") -> torch.Tensor:
+    """The released code's cluster-heatmap MSE (unweighted): JointsMSE of the cluster heatmaps
+    (B, K, h, w) of the whole batch against every row's GT moved to its clusters
+    (``negatives.cluster_targets``). emb: (B, F, h, w); target: (B, Kmax, h, w); weight: (B, Kmax)."""
+    b, _, h, w = emb.shape
+    k = clusters.shape[0]
+    t = target.new_zeros(b, k, h, w)
+    wt = weight.new_zeros(b, k)
+    for d, rows in enumerate(dataset_rows(didx, len(index.sizes))):
+        if rows is not None:
+            off, kd = int(index.offsets[d]), int(index.sizes[d])
+            t[rows], wt[rows] = cluster_targets(take(target, rows)[:, :kd],
+                                                take(weight, rows)[:, :kd], owner[off:off + kd], k)
+    return joints_mse(dense_heatmaps(emb, clusters, mode), t, wt)

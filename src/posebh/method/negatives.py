@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 
-from posebh.method.prototype_learning import PixelSamples, ppc_ppd, similarity
+from posebh.method.prototype_learning import PixelSamples, confidence, ppc_ppd, similarity
 
 
 def cluster_prototypes(prototypes: torch.Tensor, num_clusters: int, seed: int = 0
@@ -38,8 +38,10 @@ def cluster_prototypes(prototypes: torch.Tensor, num_clusters: int, seed: int = 
 
 
 def negatives_loss(clusters: torch.Tensor, owner: torch.Tensor, pixels: PixelSamples, offset: int,
-                   mode: str = "cos") -> tuple[torch.Tensor, torch.Tensor]:
-    """PPC/PPD of pixels against the cluster bank (K, M, F); positive = the keypoint's cluster."""
+                   mode: str = "cos", normalisation: str = "paper"
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """PPC/PPD of pixels against the cluster bank (K, M, F); positive = the keypoint's cluster.
+    Means over the pixels; ``released``: unweighted by the GT confidence."""
     zero = pixels.emb.sum() * 0.0
     if pixels.emb.shape[0] == 0:
         return zero, zero
@@ -47,4 +49,21 @@ def negatives_loss(clusters: torch.Tensor, owner: torch.Tensor, pixels: PixelSam
     logits = similarity(pixels.emb, clusters, mode)  # (N, K * M)
     cluster = owner[offset + pixels.cls]  # (N,)
     member = logits.detach().view(-1, k, m)[torch.arange(len(cluster)), cluster].argmax(dim=1)
-    return ppc_ppd(logits, cluster * m + member, pixels.conf)
+    return ppc_ppd(logits, cluster * m + member, confidence(pixels.conf, normalisation))
+
+
+def cluster_targets(target: torch.Tensor, weight: torch.Tensor, owner: torch.Tensor,
+                    num_clusters: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """One dataset's GT heatmaps moved to the cluster channels (the released code's cluster
+    heatmap targets): channel c = max over the labelled keypoints that c owns.
+
+    target: (B, K_d, h, w); weight: (B, K_d); owner: (K_d,) cluster of each keypoint.
+    -> (cluster targets (B, K, h, w), cluster weights (B, K) = max weight of the owned keypoints).
+    """
+    b, _, h, w = target.shape
+    t = target * (weight > 0).to(target.dtype)[:, :, None, None]
+    idx = owner[None, :].expand(b, -1)  # (B, K_d)
+    out = target.new_zeros(b, num_clusters, h, w).scatter_reduce_(
+        1, idx[:, :, None, None].expand_as(t), t, "amax")
+    wt = weight.new_zeros(b, num_clusters).scatter_reduce_(1, idx, weight, "amax")
+    return out, wt

@@ -14,6 +14,7 @@ from posebh.method.css import reliable_joints, render_gaussians
 from posebh.method.global_css import css_all
 from posebh.method.global_pixels import (
     KeypointIndex,
+    cluster_heatmap_term,
     dataset_rows,
     dense_heatmaps,
     foreground_all,
@@ -21,7 +22,7 @@ from posebh.method.global_pixels import (
     prototype_terms,
     take,
 )
-from posebh.method.negatives import cluster_prototypes, negatives_loss
+from posebh.method.negatives import cluster_prototypes, cluster_targets, negatives_loss
 from posebh.method.phases import Phase, apply_phase, phase_at
 from posebh.method.posebh_model import PoseBHModel
 from posebh.method.probe import Probe
@@ -42,6 +43,9 @@ class PoseBHObjective:
     ``fast`` (default) computes the prototype terms, negatives and CSS of all datasets at once
     (``global_pixels``, ``global_css``); ``fast=False`` keeps the per-dataset reference loop.
     Both give the same terms, gradients and bank updates (up to summation order; tests pin it).
+    ``cfg.normalisation`` picks the paper's or the released code's five normalisations
+    (docs/method.md). The embedding module and every prototype term run in float32 with
+    autocast off (under AMP the heatmaps, logits and Sinkhorn would otherwise be half precision).
     """
 
     def __init__(self, model: PoseBHModel, cfg: MethodConfig, epochs: int,
@@ -80,7 +84,8 @@ class PoseBHObjective:
         else:
             with torch.no_grad():
                 feats = model.backbone(images, didx)
-        emb = model.embed(feats)  # (B, F, h, w)
+        with torch.autocast(feats.device.type, enabled=False):  # prototype module in fp32
+            emb = model.embed(feats.float())  # (B, F, h, w)
         bank = model.bank.prototypes.detach().clone()  # this step's P; updates go to the buffer
         order = tuple(model.cfg.datasets)
         terms: dict[str, torch.Tensor] = {}
@@ -89,10 +94,10 @@ class PoseBHObjective:
             heads = model.run_heads(feats, didx, phase.css or self.full_batch)
             terms.update({f"loss_{k}": v for k, v in
                           multihead_mse(heads, target, weight, didx, order).items()})
-        if self.fast:
-            phm, ppc, ppd, neg, css = self._fast_terms(emb, bank, target, weight, didx, heads)
-        else:
-            phm, ppc, ppd, neg, css = self._reference_terms(emb, bank, target, weight, didx, heads)
+        terms_of = self._fast_terms if self.fast else self._reference_terms
+        with torch.autocast(emb.device.type, enabled=False):
+            phm, ppc, ppd, neg, css = terms_of(emb, bank, target.float(), weight.float(), didx,
+                                               heads)
         terms.update(phm=c.alpha * phm, ppc=c.beta * ppc, ppd=c.gamma * ppd)
         if phase.negatives:
             terms["neg"] = c.delta * neg
@@ -110,21 +115,28 @@ class PoseBHObjective:
         index = self._index(emb.device)
         zero = emb.sum() * 0.0
         phm, neg, css = zero, zero, zero
+        released = c.normalisation == "released"
         for d, rows in enumerate(dataset_rows(didx, len(order))):  # one einsum per dataset
             if rows is None:
                 continue
             k, off = self.sizes[order[d]], model.offsets[order[d]]
             e, t, w = take(emb, rows), take(target, rows)[:, :k], take(weight, rows)[:, :k]
             hm = dense_heatmaps(e, bank[off:off + k], c.similarity)  # (B_d, K_d, h, w)
-            phm = phm + joints_mse(hm, t, w) * (e.shape[0] / b)
+            phm = phm + joints_mse(hm, t, w) * (1.0 if released else e.shape[0] / b)
         px = foreground_all(emb, target, weight, didx, index, c.fg_threshold, c.fg_shared)
         if self.probe is not None:
             self.probe.on_pixels(px.cls)
         ppc, ppd = prototype_terms(bank, px, index, c.kappa, c.sinkhorn_iters, c.similarity,
-                                   model.bank, c.momentum if phase.update_prototypes else None)
+                                   model.bank, c.momentum if phase.update_prototypes else None,
+                                   c.normalisation)
         if phase.negatives:
-            a, p = negatives_terms(model.clusters, model.cluster_owner, px, c.similarity)
+            a, p = negatives_terms(model.clusters, model.cluster_owner, px, c.similarity,
+                                   c.normalisation)
             neg = c.beta * a + c.gamma * p
+            if released:  # the code's cluster-heatmap MSE
+                neg = neg + c.alpha * cluster_heatmap_term(
+                    emb, model.clusters, model.cluster_owner, target, weight, didx, index,
+                    c.similarity)
         if phase.css:
             css = css_all({n: heads[n] for n in order}, emb, bank, didx, index, c,
                           None if self.probe is None else self.probe.on_css)
@@ -146,6 +158,7 @@ class PoseBHObjective:
         order, b = tuple(model.cfg.datasets), emb.shape[0]
         zero = emb.sum() * 0.0
         phm, ppc, ppd, neg, css = zero, zero, zero, zero, zero
+        released, pooled = c.normalisation == "released", []
         for d, name in enumerate(order):
             rows = didx == d
             k, off = self.sizes[name], model.offsets[name]
@@ -156,14 +169,28 @@ class PoseBHObjective:
             t, w = target[rows, :k], weight[rows, :k]
             e = emb[rows]
             phm = phm + joints_mse(model.bank.heatmaps(e, slice(off, off + k), bank), t, w) * (
-                rows.sum() / b)
+                1.0 if released else rows.sum() / b)
             px = foreground_pixels(e, t, w, c.fg_threshold, c.fg_shared)
             a, p = prototype_loss(bank[off:off + k], px, c.kappa, c.sinkhorn_iters, c.similarity,
-                                  model.bank, off, c.momentum if phase.update_prototypes else None)
+                                  model.bank, off, c.momentum if phase.update_prototypes else None,
+                                  c.normalisation)
             ppc, ppd = ppc + a, ppd + p
-            if phase.negatives:
+            if phase.negatives and not released:
                 a, p = negatives_loss(model.clusters, model.cluster_owner, px, off, c.similarity)
                 neg = neg + c.beta * a + c.gamma * p
+            elif phase.negatives:  # the code pools all datasets' pixels; cluster-heatmap MSE
+                pooled.append(PixelSamples(px.emb, px.cls + off, px.conf))
+                ct, cw = cluster_targets(t, w, model.cluster_owner[off:off + k],
+                                         model.clusters.shape[0])
+                s = torch.einsum("bfhw,kmf->bkmhw", e, model.clusters.to(e.dtype))
+                s = (s.abs() if c.similarity == "abs" else s).amax(dim=2)  # (B_d, K, h, w)
+                neg = neg + c.alpha * joints_mse(s, ct, cw) * (rows.sum() / b)
+        if pooled:
+            px = PixelSamples(*(torch.cat(x) for x in zip(*(
+                (q.emb, q.cls, q.conf) for q in pooled))))
+            a, p = negatives_loss(model.clusters, model.cluster_owner, px, 0, c.similarity,
+                                  c.normalisation)
+            neg = neg + c.beta * a + c.gamma * p
         return phm, ppc, ppd, neg, css
 
     def _css(self, head: torch.Tensor, emb: torch.Tensor, bank: torch.Tensor,
@@ -187,7 +214,9 @@ class PoseBHObjective:
         target = render_gaussians(fused[r, j][None], (h, w))[0]  # (P, h, w)
         wt = weight[r, j]  # (P,)
         b_idx = rows[r]
-        norm = batch * k  # JointsMSE: mean over the batch and pixels, then over the K joints
+        # JointsMSE: mean over the rows and pixels, then over the K joints; the rows are the
+        # batch (paper) or the instances that kept a joint (released code)
+        norm = (len(torch.unique(r)) if c.normalisation == "released" else batch) * k
 
         def mse(pred: torch.Tensor) -> torch.Tensor:  # pred (P, h, w)
             return ((pred - target) ** 2 * wt[:, None, None] ** 2).mean(dim=(1, 2)).sum() / norm
@@ -198,7 +227,8 @@ class PoseBHObjective:
         fg = (target > c.fg_threshold) & (wt[:, None, None] > 0)
         p, y, x = fg.nonzero(as_tuple=True)
         pixels = PixelSamples(emb.permute(0, 2, 3, 1)[b_idx[p], y, x], j[p], target[p, y, x])
-        a, q = prototype_loss(bank[off:off + k], pixels, c.kappa, c.sinkhorn_iters, c.similarity)
+        a, q = prototype_loss(bank[off:off + k], pixels, c.kappa, c.sinkhorn_iters, c.similarity,
+                              normalisation=c.normalisation)
         return loss + c.beta * a + c.gamma * q
 
     def _pair_heatmaps(self, e: torch.Tensor, bank: torch.Tensor, b_idx: torch.Tensor,

@@ -76,11 +76,13 @@ def ppc_ppd(logits: torch.Tensor, target: torch.Tensor, conf: torch.Tensor
 
 def prototype_loss(protos: torch.Tensor, pixels: PixelSamples, kappa: float, iters: int,
                    mode: str = "cos", bank: PrototypeBank | None = None, offset: int = 0,
-                   momentum: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                   momentum: float | None = None, normalisation: str = "paper"
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
     """PPC and PPD of one dataset's pixels against its prototypes ``protos`` (K_d, M, F), Eq. 2-6.
 
     With ``bank`` and ``momentum`` set, the bank rows ``offset + k`` are updated by Eq. 4 from the
-    assignment (``protos`` should be a snapshot, not a view of the bank).
+    assignment (``protos`` should be a snapshot, not a view of the bank). ``normalisation``
+    ``released``: PPC/PPD unweighted by the GT confidence, the Eq. 4 mean scaled to unit length.
     """
     zero = pixels.emb.sum() * 0.0
     if pixels.emb.shape[0] == 0:
@@ -89,5 +91,11 @@ def prototype_loss(protos: torch.Tensor, pixels: PixelSamples, kappa: float, ite
     logits = similarity(pixels.emb, protos, mode)  # (N, K_d * M)
     t, w = assign_prototypes(logits, pixels.cls, m, kappa, iters)
     if bank is not None and momentum is not None:
-        bank.momentum_update_classes(offset, pixels.cls, t, w, pixels.emb.detach(), momentum)
-    return ppc_ppd(logits, pixels.cls * m + t, pixels.conf)
+        bank.momentum_update_classes(offset, pixels.cls, t, w, pixels.emb.detach(), momentum,
+                                     normalise=normalisation == "released")
+    return ppc_ppd(logits, pixels.cls * m + t, confidence(pixels.conf, normalisation))
+
+
+def confidence(conf: torch.Tensor, normalisation: str) -> torch.Tensor:
+    """The per-pixel weight c_n of Eq. 5-6 (N,): the GT value (paper), 1 (released code)."""
+    return torch.ones_like(conf) if normalisation == "released" else conf

@@ -46,18 +46,21 @@ class PrototypeBank(nn.Module):
 
     @torch.no_grad()
     def momentum_update(self, keypoint: int, assign: torch.Tensor, emb: torch.Tensor,
-                        momentum: float) -> None:
+                        momentum: float, normalise: bool = False) -> None:
         """Eq. 4: P_jm <- lambda P_jm + (1 - lambda) mean_n w_mn e_n, then re-normalised.
 
         assign: (N, M) weights w (zero except at each sample's assigned prototype); emb: (N, F).
+        ``normalise`` (the released code): the mean is scaled to unit length before mixing.
         """
         mean = assign.T.to(emb.dtype) @ emb / max(emb.shape[0], 1)  # (M, F)
+        mean = F.normalize(mean, dim=-1) if normalise else mean
         new = momentum * self.prototypes[keypoint] + (1.0 - momentum) * mean.to(self.prototypes.dtype)
         self.prototypes[keypoint] = F.normalize(new, dim=-1)
 
     @torch.no_grad()
     def momentum_update_classes(self, offset: int, cls: torch.Tensor, assigned: torch.Tensor,
-                                weight: torch.Tensor, emb: torch.Tensor, momentum: float) -> None:
+                                weight: torch.Tensor, emb: torch.Tensor, momentum: float,
+                                normalise: bool = False) -> None:
         """Eq. 4 for every keypoint class present at once (= ``momentum_update`` per class).
 
         cls: (N,) local class; assigned: (N,) prototype index; weight: (N,) w of that prototype;
@@ -70,6 +73,7 @@ class PrototypeBank(nn.Module):
         count = torch.bincount(cls, minlength=k).to(emb.dtype)  # N_k
         present = (count > 0).nonzero(as_tuple=True)[0]
         mean = (sums.view(k, m, f) / count.clamp_min(1)[:, None, None])[present]  # (P, M, F)
+        mean = F.normalize(mean, dim=-1) if normalise else mean
         rows = offset + present
         new = momentum * self.prototypes[rows] + (1.0 - momentum) * mean.to(self.prototypes.dtype)
         self.prototypes[rows] = F.normalize(new, dim=-1)
