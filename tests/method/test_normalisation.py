@@ -163,7 +163,7 @@ def test_css_is_divided_by_the_batch_or_by_the_instances_that_kept_a_joint(monke
     from posebh.method import global_css
     from posebh.method import objective as objective_module
 
-    def pairs(heads, emb, bank, didx, index, cfg):  # head aic keeps the first COCO row only
+    def pairs(heads, emb, bank, didx, index, cfg, probe=None):  # head aic keeps the first COCO row only
         b = torch.zeros(14, dtype=torch.long)
         g = 17 + torch.arange(14)
         h, w = emb.shape[-2:]

@@ -29,7 +29,7 @@ def _tree(env: str) -> dict:
     return out
 
 
-@pytest.mark.parametrize("env", ["paper", "test"])
+@pytest.mark.parametrize("env", ["paper", "study", "test"])
 def test_a_profile_holds_only_what_it_changes(env):
     base = _tree("base")
 
