@@ -26,6 +26,7 @@ DEFAULTS = {  # swept parameter -> how to read the headline variant's value from
     "zeta": lambda m: m.get("zeta"),
     "embedding_adam_eps": lambda m: 1e-8,
     "css_start": lambda m: m.get("css_start"),
+    "normalisation": lambda m: m.get("normalisation", "paper"),
 }
 COLUMNS = ["param", "value", "run", "dataset", "label", "value_metric", "seeds", "std"]
 
@@ -117,7 +118,8 @@ def section(inputs: ReportInputs) -> Section | None:
         return None
     notes = [
         "Beyond the paper's grids: the prototype weights α, β, γ scaled together, ζ up to 1, Adam's "
-        "ε of the embedding module, and CSS from phase 3 instead of phase 2 - one fine-tune of the "
+        "ε of the embedding module, CSS from phase 3 instead of phase 2, and the released code's "
+        "loss normalisations - one fine-tune of the "
         f"baseline per point, scored on every dataset. The default of each panel is the "
         f"{inputs.ablation.headline} variant, with its seed band (± std over seeds) where the seeds ran; "
         "sweep points are one seed each.",
