@@ -207,7 +207,8 @@ def test_download_embedded_profile_is_a_no_op_without_network(params, tmp_path, 
 def test_data_renders_every_split_under_the_image_root(params, data):
     root = Path(params["data"]["image_root"]).resolve()
     expected = {f"{d}_{s}" for d in ALL_SETS for s in ("train", "val")}
-    assert set(data) == expected | {"apt36k_test", "apt36k_split_summary", "intermediate_digest"}
+    assert set(data) == expected | {"apt36k_test", "apt36k_split_summary", "intermediate_digest",
+                                    "hidden_truth"}
     assert data["intermediate_digest"]["image_files"] == sum(1 for p in root.rglob("*.png"))
     for name in sorted(expected | {"apt36k_test"}):
         dataset = name.rsplit("_", 1)[0]
@@ -218,6 +219,18 @@ def test_data_renders_every_split_under_the_image_root(params, data):
         image_root = Path(coco["info"]["image_root"]).resolve()
         assert image_root.is_relative_to(root)
         check_image_files(coco, image_root, name)  # each listed file exists with its size
+
+
+def test_data_hidden_truth_replays_every_source_val_split(data):
+    """Target == source is the published val split; the other targets cover the same images."""
+    truth = data["hidden_truth"]
+    assert set(truth) == set(skeletons.SOURCES)
+    for source, per_target in truth.items():
+        published = data[f"{source}_val"]
+        assert per_target[source] == published, source
+        for target, coco in per_target.items():
+            assert skeletons.get(target).domain == skeletons.get(source).domain
+            assert coco["images"] == published["images"] and coco["info"] == published["info"]
 
 
 def test_data_apt36k_split_is_by_video(data):

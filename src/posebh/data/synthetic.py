@@ -16,6 +16,8 @@ the image (then x = y = 0). ``num_keypoints`` = count(v > 0) of ``keypoints``.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +103,7 @@ def _box(pts: np.ndarray, canvas: tuple[int, int], pad: float = 0.0) -> list[flo
             round(float(y1 - y0), 2)]
 
 
-def _annotation(dataset: str, fig: Figure, mask: Image.Image, rect, canvas) -> dict:
+def annotation(dataset: str, fig: Figure, mask: Image.Image, rect, canvas) -> dict:
     """COCO annotation fields (no ids) for ``fig`` as ``dataset`` annotates it."""
     kps = bodies.dataset_keypoints(fig, dataset)
     v = _visibility(kps, canvas, rect)
@@ -162,9 +164,12 @@ def _maybe_occluder(dataset: str, fig: Figure, rng: np.random.Generator, canvas)
     return render.sample_occluder(rng, kps, _visibility(kps, canvas, None) > 0, style["palette"])
 
 
-def render_scene(dataset: str, rng: np.random.Generator,
-                 canvas: tuple[int, int] = (160, 160)) -> tuple[Image.Image, dict, Figure]:
-    """One scene of ``dataset``: (RGB image, annotation fields without ids, the figure)."""
+def scene_layers(dataset: str, rng: np.random.Generator, canvas: tuple[int, int] = (160, 160)
+                 ) -> tuple[Image.Image, Image.Image, tuple | None, Figure]:
+    """One scene of ``dataset``: (RGB image, figure alpha mask, occluder rect or None, figure).
+
+    ``annotation(target, fig, mask, rect, canvas)`` reads any skeleton of the figure's domain.
+    """
     style = render.DOMAIN_STYLES[dataset]
     bg = render.background(style, rng, canvas)
     fig = _sample_figure(dataset, rng, canvas, style)
@@ -173,11 +178,29 @@ def render_scene(dataset: str, rng: np.random.Generator,
     render.draw_clutter(ImageDraw.Draw(bg), style, rng, canvas, [c for c in like if c])
     occ = _maybe_occluder(dataset, fig, rng, canvas)
     img, mask = _compose(fig, col, bg, canvas, occ)
-    return img, _annotation(dataset, fig, mask, occ and occ[0], canvas), fig
+    return img, mask, occ and occ[0], fig
 
 
-def _info(dataset: str, seed: int) -> dict:
+def render_scene(dataset: str, rng: np.random.Generator,
+                 canvas: tuple[int, int] = (160, 160)) -> tuple[Image.Image, dict, Figure]:
+    """One scene of ``dataset``: (RGB image, annotation fields without ids, the figure)."""
+    img, mask, rect, fig = scene_layers(dataset, rng, canvas)
+    return img, annotation(dataset, fig, mask, rect, canvas), fig
+
+
+def scene_rng(dataset: str, seed: int, i: int) -> np.random.Generator:
+    """The RNG stream of image ``i`` (0-based) of ``render_split(dataset, ..., seed)``."""
+    return np.random.default_rng([seed, dataset_code(dataset), 0, i])
+
+
+def info(dataset: str, seed: int) -> dict:
     return {"dataset": dataset, "description": "posebh synthetic", "seed": int(seed)}
+
+
+def image_entry(dataset: str, i: int, canvas: tuple[int, int]) -> dict:
+    """COCO ``images`` entry of image ``i`` (0-based) of ``render_split``; its id is ``i + 1``."""
+    return {"id": i + 1, "file_name": f"{dataset}_{i + 1:06d}.png", "width": canvas[0],
+            "height": canvas[1]}
 
 
 def render_split(dataset: str, n_images: int, seed: int, image_dir: Path,
@@ -189,16 +212,14 @@ def render_split(dataset: str, n_images: int, seed: int, image_dir: Path,
     image_dir = Path(image_dir)
     image_dir.mkdir(parents=True, exist_ok=True)
     canvas = (int(canvas[0]), int(canvas[1]))
-    code = dataset_code(dataset)
     images, anns = [], []
     for i in range(n_images):
-        rng = np.random.default_rng([seed, code, 0, i])
-        img, ann, _ = render_scene(dataset, rng, canvas)
-        name = f"{dataset}_{i + 1:06d}.png"
-        img.save(image_dir / name, **_PNG)
-        images.append({"id": i + 1, "file_name": name, "width": canvas[0], "height": canvas[1]})
+        img, ann, _ = render_scene(dataset, scene_rng(dataset, seed, i), canvas)
+        entry = image_entry(dataset, i, canvas)
+        img.save(image_dir / entry["file_name"], **_PNG)
+        images.append(entry)
         anns.append({"id": i + 1, "image_id": i + 1, **ann, "iscrowd": 0})
-    return {"info": _info(dataset, seed), "images": images, "annotations": anns,
+    return {"info": info(dataset, seed), "images": images, "annotations": anns,
             "categories": categories(dataset)}
 
 
@@ -221,21 +242,26 @@ def _clip_poses(rng: np.random.Generator, frames: int) -> list[dict]:
     return poses
 
 
-def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir: Path,
-                  canvas: tuple[int, int] = (160, 160)) -> dict:
-    """APT-36K analogue: clips of `frames` frames of smooth motion; returns the RAW APT-36K-format dict.
+@dataclass(frozen=True)
+class VideoFrame:
+    """One rendered frame of ``video_frames``: its raw-format image entry and its layers."""
 
-    Clip ``v`` (1-based video id) shows one animal of one species (species cycle through the
-    table) walking across a fixed background, optionally behind a fixed occluder. Images are
-    written to ``image_dir/<species>/clip_<v:04d>/<frame:04d>.png`` (frames 0-based); their
-    ``file_name`` is the Windows-style ``<dataset>\\<species>\\clip_<v:04d>\\<frame:04d>.png``.
-    """
-    image_dir = Path(image_dir)
+    entry: dict  # raw APT-36K image entry (id, file_name, width, height, video_id, frame_id)
+    folder: tuple[str, str]  # (species, clip) folder of the PNG
+    image: Image.Image
+    mask: Image.Image  # the figure's alpha
+    rect: tuple | None  # occluder rectangle
+    figure: Figure
+
+
+def video_frames(dataset: str, n_videos: int, frames: int, seed: int,
+                 canvas: tuple[int, int] = (160, 160)) -> Iterator[VideoFrame]:
+    """The frames of ``render_videos`` in order, rendered in memory (nothing written)."""
     canvas = (int(canvas[0]), int(canvas[1]))
     W, H = canvas
     code = dataset_code(dataset)
     style = render.DOMAIN_STYLES[dataset]
-    images, anns = [], []
+    image_id = 0
     start = int(np.random.default_rng([seed, code, 2]).integers(len(bodies.SPECIES_NAMES)))
     for v in range(1, n_videos + 1):
         rng = np.random.default_rng([seed, code, 1, v])
@@ -254,7 +280,6 @@ def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir
         render.draw_clutter(ImageDraw.Draw(bg), style, rng, canvas, [col["body"]])
         occ = _maybe_occluder(dataset, first, rng, canvas)  # fixed in the scene for the clip
         clip = f"clip_{v:04d}"
-        (image_dir / species / clip).mkdir(parents=True, exist_ok=True)
         for f, pose in enumerate(poses):
             fig = bodies.build_animal(rng, species, pose, facing)
             rot = rot0 + drot * f
@@ -262,14 +287,38 @@ def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir
             anchor = first.t + np.array([speed * f, 0.0])
             fig.t = anchor
             img, mask = _compose(fig, col, bg, canvas, occ)
-            img.save(image_dir / species / clip / f"{f:04d}.png", **_PNG)
-            image_id = len(images) + 1
-            images.append({"id": image_id,
-                           "file_name": f"{dataset}\\{species}\\{clip}\\{f:04d}.png",
-                           "width": W, "height": H, "video_id": v, "frame_id": f})
-            ann = _annotation(dataset, fig, mask, occ and occ[0], canvas)
-            ann.pop("head_bbox", None)
-            anns.append({"id": image_id, "image_id": image_id, "video_id": v, "track_id": 0,
-                         **ann, "is_crowd": 0})
-    return {"info": _info(dataset, seed), "license": [], "images": images, "annotations": anns,
+            image_id += 1
+            entry = {"id": image_id, "file_name": f"{dataset}\\{species}\\{clip}\\{f:04d}.png",
+                     "width": W, "height": H, "video_id": v, "frame_id": f}
+            yield VideoFrame(entry, (species, clip), img, mask, occ and occ[0], fig)
+
+
+def video_annotation(dataset: str, frame: VideoFrame, canvas: tuple[int, int]) -> dict:
+    """The raw APT-36K-format annotation of ``frame`` as ``dataset`` annotates its figure."""
+    ann = annotation(dataset, frame.figure, frame.mask, frame.rect, canvas)
+    ann.pop("head_bbox", None)
+    image_id = frame.entry["id"]
+    return {"id": image_id, "image_id": image_id, "video_id": frame.entry["video_id"],
+            "track_id": 0, **ann, "is_crowd": 0}
+
+
+def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir: Path,
+                  canvas: tuple[int, int] = (160, 160)) -> dict:
+    """APT-36K analogue: clips of `frames` frames of smooth motion; returns the RAW APT-36K-format dict.
+
+    Clip ``v`` (1-based video id) shows one animal of one species (species cycle through the
+    table) walking across a fixed background, optionally behind a fixed occluder. Images are
+    written to ``image_dir/<species>/clip_<v:04d>/<frame:04d>.png`` (frames 0-based); their
+    ``file_name`` is the Windows-style ``<dataset>\\<species>\\clip_<v:04d>\\<frame:04d>.png``.
+    """
+    image_dir = Path(image_dir)
+    canvas = (int(canvas[0]), int(canvas[1]))
+    images, anns = [], []
+    for frame in video_frames(dataset, n_videos, frames, seed, canvas):
+        folder = image_dir.joinpath(*frame.folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        frame.image.save(folder / f"{frame.entry['frame_id']:04d}.png", **_PNG)
+        images.append(frame.entry)
+        anns.append(video_annotation(dataset, frame, canvas))
+    return {"info": info(dataset, seed), "license": [], "images": images, "annotations": anns,
             "categories": categories(dataset)}

@@ -7,7 +7,8 @@ import json
 import logging
 from pathlib import Path
 
-from posebh.data import splits, synthetic
+from posebh import skeletons
+from posebh.data import hidden, splits, synthetic
 from posebh.data.digest import content_digest
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,11 @@ def _convert_real(name: str, params: dict) -> tuple[dict, dict]:
     return out
 
 
+def split_seed(params: dict, split_index: int) -> int:
+    """Seed of split ``SPLITS[split_index]`` of a rendered image dataset."""
+    return params["seed"] * 1000 + split_index
+
+
 def render_dataset(name: str, params: dict, raw: dict | None = None) -> tuple[dict, dict]:
     """``name``'s train and val splits: rendered into ``image_root/<name>/``, or converted."""
     if params["source"] == "real":
@@ -36,7 +42,7 @@ def render_dataset(name: str, params: dict, raw: dict | None = None) -> tuple[di
     canvas = tuple(params["canvas"])
     out = []
     for i, split in enumerate(SPLITS):
-        coco = synthetic.render_split(name, sizes[split], seed=params["seed"] * 1000 + i,
+        coco = synthetic.render_split(name, sizes[split], seed=split_seed(params, i),
                                       image_dir=root / split, canvas=canvas)
         coco["info"]["image_root"] = str(root / split)
         out.append(coco)
@@ -75,6 +81,28 @@ def render_apt36k(params: dict, raw: dict | None = None) -> tuple[dict, dict, di
         summary = splits.summary(parts)
     log.info("apt36k split: %s", json.dumps(summary))
     return parts["train"], parts["val"], parts["test"], summary
+
+
+def hidden_truth(params: dict) -> dict:
+    """{source: {target: COCO}}: every source skeleton on every source's val images (replayed).
+
+    Real data has no hidden truth (each real image is annotated with one skeleton only): {}.
+    """
+    if params["source"] == "real":
+        log.info("hidden truth: none for real data (each image carries one skeleton)")
+        return {}
+    root, canvas, out = Path(params["image_root"]), tuple(params["canvas"]), {}
+    for name in skeletons.SOURCES:
+        if name == "apt36k":
+            spec = params["apt36k"]
+            out[name] = hidden.hidden_videos(name, spec["videos"], spec["frames"], params["seed"],
+                                             canvas, spec["split_rule"], str(root / name))
+        else:
+            out[name] = hidden.hidden_split(name, params["sizes"][name]["val"],
+                                            split_seed(params, SPLITS.index("val")), canvas,
+                                            str(root / name / "val"))
+    log.info("hidden truth: %s", {s: sorted(t) for s, t in out.items()})
+    return out
 
 
 def digest(params: dict, **sets: dict) -> dict:

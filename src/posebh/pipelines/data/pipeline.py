@@ -9,7 +9,7 @@ from kedro.pipeline import Node, Pipeline
 from posebh import skeletons
 from posebh.pipelines import bind
 
-from .nodes import digest, render_apt36k, render_dataset
+from .nodes import digest, hidden_truth, render_apt36k, render_dataset
 
 # Datasets rendered as independent images (APT-36K is rendered as video clips and split).
 IMAGE_DATASETS = tuple(d for d in skeletons.SOURCES if d != "apt36k") + skeletons.TRANSFER
@@ -30,4 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     sets = [o for n in nodes for o in n.outputs if o != "apt36k_split_summary"]
     nodes.append(Node(digest, inputs={"params": "params:data", **{s: s for s in sets}},
                       outputs="intermediate_digest", name="digest"))
+    # hidden truth of the val images: evaluation only, so not part of the digest training reads
+    nodes.append(Node(hidden_truth, inputs="params:data", outputs="hidden_truth",
+                      name="hidden_truth"))
     return Pipeline(nodes)
