@@ -30,6 +30,7 @@ from posebh import skeletons
 from posebh.data.coco_validate import check_image_files, validate_coco
 from posebh.pipelines import matrix
 from posebh.pipelines.ablation import create_pipeline as ablation_pipeline
+from posebh.pipelines.cross_skeleton import create_pipeline as cross_pipeline
 from posebh.pipelines.data import create_pipeline as data_pipeline
 from posebh.pipelines.download import create_pipeline as download_pipeline
 from posebh.pipelines.finetune import create_pipeline as finetune_pipeline
@@ -187,6 +188,17 @@ def transfer(params, data, baseline, posebh) -> dict:
                         **sets_feed(data, (TARGET,)),
                         **params_feed(p, "transfer", "method", "data", "evaluation")})
     return out
+
+
+@pytest.fixture(scope="module")
+def cross(params, data, baseline, posebh) -> dict:
+    """``cross_skeleton`` on the slices' models (conf/test: baseline and posebh; the other
+    ablation variants' inputs are placeholders the run must not read)."""
+    (node,) = cross_pipeline().nodes
+    ran = {"hidden_truth": data["hidden_truth"], **baseline, **posebh,
+           **params_feed(params, "cross_skeleton", "data", "evaluation")}
+    out, _ = run(cross_pipeline(), {name: ran.get(name) for name in node.inputs})
+    return out["cross_skeleton_metrics"]
 
 
 # ----------------------------------------------------------------------------- slices
@@ -348,11 +360,23 @@ def test_transfer_one_target(params, posebh, transfer):
     assert {d for d, _ in protos["labels"]} == {TARGET}
 
 
-def test_report_on_the_slices_outputs(params, data, baseline, posebh, grid, seeds, transfer):
+def test_cross_skeleton_slice_diagonal_is_the_evaluate_number(params, cross, posebh):
+    assert params["cross_skeleton"]["models"] == ["baseline", "posebh"]
+    assert set(cross["matrix"]) == {"baseline", "posebh"} and set(cross["css_audit"]) == {"posebh"}
+    own = posebh["posebh.metrics"]
+    for d in ("coco", "aic", "ap10k", "apt36k"):  # the OKS datasets
+        assert cross["matrix"]["posebh"][d][d]["AP"] == own[d]["AP"], d
+    assert set(cross["matrix"]["posebh"]["coco"]) == {"coco", "aic", "mpii", "coco_wholebody"}
+    assert set(cross["css_audit"]["posebh"]["ap10k"]) == {"apt36k"}
+
+
+def test_report_on_the_slices_outputs(params, data, baseline, posebh, grid, seeds, transfer,
+                                     cross):
     """The report on what the slices above produced; every other variant / target not run."""
     pipe = report_pipeline()
     (node,) = pipe.nodes
-    ran = {**baseline, **posebh, "grid_metrics": grid, **seeds, **transfer}
+    ran = {**baseline, **posebh, "grid_metrics": grid, **seeds, **transfer,
+           "cross_skeleton_metrics": cross}
     feed = params_feed(params, *REPORT_PARAMS)
     for name in set(node.inputs) - set(feed):  # a run's output, a data split, or "not run"
         feed[name] = ran.get(name, data.get(name, [] if name.endswith(".history") else {}))

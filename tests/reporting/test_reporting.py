@@ -222,7 +222,7 @@ def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
     feed |= {f"transfer_{t}_prototypes": inputs.transfer_prototypes.get(t, {})
              for t in skeletons.TRANSFER}
     feed |= {"posebh.prototypes": inputs.prototypes, "grid_metrics": {}, "apt36k_split_summary": SPLIT,
-             "ablation_seed_scores": {}}
+             "ablation_seed_scores": {}, "cross_skeleton_metrics": {}}
     feed |= {f"params:{p}": PARAMS.get(p, {}) for p in report_pipeline.PARAMS}
     out = node.run(feed)
     assert "Table 12" in out["report_html"] and out["report_metrics"]["baseline"]["coco"]["AP"] == 50.0

@@ -13,6 +13,7 @@ from posebh import skeletons
 from posebh.experiments import Ablation
 from posebh.reporting import (
     compare,
+    cross_section,
     diagnostics_section,
     figures,
     floor,
@@ -65,6 +66,7 @@ EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     seeds_section.section,
     sensitivity_section.section,
     floor.section,
+    cross_section.section,
     diagnostics_section.section,
 )
 

@@ -1,4 +1,5 @@
-"""Run-level configs: the sample settings of the ``data`` block, evaluation, grid and transfer."""
+"""Run-level configs: the sample settings of the ``data`` block, evaluation, grid, transfer and
+the cross-skeleton evaluation."""
 
 from __future__ import annotations
 
@@ -103,3 +104,16 @@ class TransferConfig:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "TransferConfig":
         return configs.parse(cls, d, "transfer")
+
+
+@configs.strict
+@dataclass
+class CrossSkeletonConfig:
+    """Which models the hidden-truth cross-skeleton matrix scores and which get the CSS audit."""
+
+    models: tuple[str, ...] = ("baseline", "baseline_ft", "proto", "posebh")
+    css_audit: tuple[str, ...] = ("posebh",)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "CrossSkeletonConfig":
+        return configs.parse(cls, d, "cross_skeleton")

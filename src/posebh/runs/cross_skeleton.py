@@ -13,7 +13,9 @@ from collections.abc import Mapping
 
 from posebh.evaluation.cross_skeleton import PCK_THR, score_head
 from posebh.evaluation.predict import predict
-from posebh.runs.config import EvalConfig, SampleConfig
+from posebh.runs.config import CrossSkeletonConfig, EvalConfig, SampleConfig
+from posebh.runs.css_audit import NOTE as AUDIT_NOTE
+from posebh.runs.css_audit import css_audit_rows
 from posebh.runs.inputs import make_dataset
 from posebh.training.trainer import select_device
 from posebh.zoo.checkpoint import from_checkpoint
@@ -57,3 +59,43 @@ def cross_skeleton(checkpoints: Mapping[str, dict], hidden: Mapping[str, Mapping
         log.info("cross-skeleton %s: %d cells in %.1f s", name,
                  sum(r["model"] == name for r in rows), seconds[name])
     return rows, seconds
+
+
+def nest_rows(rows: list[dict]) -> dict[str, dict[str, dict[str, dict]]]:
+    """Long rows -> {model: {head: {source: the row's other fields}}} (DVC metrics shape)."""
+    out: dict[str, dict[str, dict[str, dict]]] = {}
+    for r in rows:
+        rest = {k: v for k, v in r.items() if k not in ("model", "head", "source")}
+        out.setdefault(r["model"], {}).setdefault(r["head"], {})[r["source"]] = rest
+    return out
+
+
+def run_cross_skeleton(checkpoints: Mapping[str, dict], prototypes: Mapping[str, dict],
+                       hidden: Mapping[str, Mapping[str, dict]], cfg: CrossSkeletonConfig,
+                       sample: SampleConfig, evaluation: EvalConfig) -> dict:
+    """{matrix, css_audit: {model: {head: {source: ...}}}, seconds, notes} for ``cfg``'s models.
+
+    ``checkpoints`` / ``prototypes``: by model name; an empty ``hidden`` (real data) gives empty
+    results and a note saying why.
+    """
+    for key, names, have in (("models", cfg.models, checkpoints),
+                             ("css_audit", cfg.css_audit, prototypes)):
+        missing = [m for m in names if m not in have]
+        if missing:
+            raise ValueError(f"cross_skeleton.{key}: {missing} not among the models the stage "
+                             f"reads ({sorted(have)})")
+    if not hidden:
+        return {"matrix": {}, "css_audit": {}, "seconds": {},
+                "notes": ["No hidden truth: real images carry one skeleton each, so no "
+                          "cross-skeleton evaluation or CSS audit is possible."]}
+    t0 = time.perf_counter()
+    rows, seconds = cross_skeleton({m: checkpoints[m] for m in cfg.models}, hidden, sample,
+                                   evaluation)
+    audit = [r for m in cfg.css_audit for r in
+             css_audit_rows(m, checkpoints[m], prototypes[m], hidden, sample, evaluation)]
+    seconds["css_audit"] = round(time.perf_counter() - t0 - sum(seconds.values()), 2)
+    return {"matrix": nest_rows(rows), "css_audit": nest_rows(audit), "seconds": seconds,
+            "notes": [f"AP: OKS AP with the head's sigmas; PCK@{PCK_THR:g}: of the GT box's longer "
+                      "side. Diagonal = the head on its own dataset's val images; off-diagonal = "
+                      "the head on another dataset's images against the hidden truth.",
+                      AUDIT_NOTE]}

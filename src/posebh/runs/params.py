@@ -8,7 +8,14 @@ from typing import Any
 from posebh.experiments import merged
 from posebh.method.config import MethodConfig
 from posebh.models.config import ModelConfig
-from posebh.runs.config import EvalConfig, GridConfig, SampleConfig, SeedsConfig, TransferConfig
+from posebh.runs.config import (
+    CrossSkeletonConfig,
+    EvalConfig,
+    GridConfig,
+    SampleConfig,
+    SeedsConfig,
+    TransferConfig,
+)
 from posebh.training.config import TrainConfig
 
 
@@ -28,6 +35,8 @@ def check_params(params: Mapping[str, Any]) -> None:
         GridConfig.from_dict(params["grid"])
     if "seeds" in params:
         SeedsConfig.from_dict(params["seeds"])
+    if "cross_skeleton" in params:
+        CrossSkeletonConfig.from_dict(params["cross_skeleton"])
     if "data" in params:
         SampleConfig.from_data(params["data"])
     if "transfer" in params:

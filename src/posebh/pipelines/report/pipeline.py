@@ -33,6 +33,7 @@ def report_inputs(variants: list[str]) -> dict[str, str]:
     slots |= {f"transfer_prototypes__{t}": f"transfer_{t}_prototypes" for t in skeletons.TRANSFER}
     slots["grid"] = "grid_metrics"
     slots["seeds__scores"] = "ablation_seed_scores"
+    slots["cross_skeleton"] = "cross_skeleton_metrics"
     slots["split_summary"] = "apt36k_split_summary"
     slots |= {f"params__{p}": f"params:{p}" for p in PARAMS}
     return slots

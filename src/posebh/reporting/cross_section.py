@@ -1,0 +1,119 @@
+"""Evidence section: the hidden-truth cross-skeleton matrix (head x image source) and the CSS audit.
+
+Reads what the ``cross_skeleton`` stage writes (``reports/metrics/cross_skeleton.json``):
+``{matrix: {model: {head: {source: {AP, PCK@0.1, n_images}}}}, css_audit: {same nesting}, notes}``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from posebh.reporting import figures, html
+from posebh.reporting.sections import Figure, Section
+
+if TYPE_CHECKING:
+    from posebh.reporting.report import ReportInputs
+
+PCK = "PCK@0.1"
+AUDIT_COLUMNS = ("candidates", "kept", "share_kept", "scored", "median_err_px",
+                 "median_err_hm_px", "share_within_d_thr")
+
+
+def long_rows(nested: dict) -> pd.DataFrame:
+    """{model: {head: {source: fields}}} -> one row per cell (model, head, source, *fields)."""
+    rows = [{"model": m, "head": h, "source": s, **fields}
+            for m, heads in nested.items() for h, sources in heads.items()
+            for s, fields in sources.items()]
+    return pd.DataFrame(rows)
+
+
+def matrix_table(nested: dict) -> pd.DataFrame:
+    """The ``cross_skeleton`` CSV: long rows with a ``diagonal`` flag (head == source)."""
+    df = long_rows(nested)
+    if df.empty:
+        return pd.DataFrame(columns=["model", "head", "source", "diagonal", "AP", PCK, "n_images"])
+    df.insert(3, "diagonal", df["head"] == df["source"])
+    return df[["model", "head", "source", "diagonal", "AP", PCK, "n_images"]]
+
+
+def summary(df: pd.DataFrame, control: str, headline: str) -> pd.DataFrame:
+    """Mean AP / PCK@0.1 (x100) over diagonal and off-diagonal cells per model, and the
+    headline - control difference over the off-diagonal cells both have (paired by cell)."""
+    out = []
+    for model, g in df.groupby("model", sort=False):
+        diag, off = g[g["diagonal"]], g[~g["diagonal"]]
+        out.append({"model": model, "diag AP": 100 * diag["AP"].mean(),
+                    "off-diag AP": 100 * off["AP"].mean(), f"diag {PCK}": 100 * diag[PCK].mean(),
+                    f"off-diag {PCK}": 100 * off[PCK].mean(), "off-diag cells": len(off)})
+    off = df[~df["diagonal"]].set_index(["head", "source"])
+    if {control, headline} <= set(df["model"]):
+        a = off[off["model"] == headline][["AP", PCK]]
+        b = off[off["model"] == control][["AP", PCK]]
+        d = (a - b).dropna()
+        if len(d):
+            out.append({"model": f"{headline} − {control}", "off-diag AP": 100 * d["AP"].mean(),
+                        f"off-diag {PCK}": 100 * d[PCK].mean(), "off-diag cells": len(d),
+                        "cells where AP rises": int((d["AP"] > 0).sum())})
+    return pd.DataFrame(out).set_index("model")
+
+
+def heatmap(df: pd.DataFrame) -> figures.plt.Figure:
+    """One head x source AP panel (x100) per model; blank where the skeleton is not defined."""
+    models = list(dict.fromkeys(df["model"]))
+    heads = list(dict.fromkeys(df["head"]))
+    sources = list(dict.fromkeys(df["source"]))
+    fig, axes = figures.plt.subplots(1, len(models), figsize=(3.3 * len(models), 3.4),
+                                     squeeze=False)
+    for ax, model in zip(axes[0], models):
+        grid = np.full((len(heads), len(sources)), np.nan)
+        for r in df[df["model"] == model].itertuples():
+            grid[heads.index(r.head), sources.index(r.source)] = 100 * r.AP
+        ax.imshow(np.ma.masked_invalid(grid), vmin=0, vmax=max(1.0, float(np.nanmax(grid))),
+                  cmap="viridis")
+        for (i, j), v in np.ndenumerate(grid):
+            if not np.isnan(v):
+                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if v < 0.6 * np.nanmax(grid) else "black",
+                        fontweight="bold" if heads[i] == sources[j] else "normal")
+        ax.set_xticks(range(len(sources)), sources, rotation=45, ha="right", fontsize=7)
+        ax.set_yticks(range(len(heads)), heads, fontsize=7)
+        ax.set_title(model, fontsize=9)
+        ax.set_xlabel("image source", fontsize=8)
+    axes[0][0].set_ylabel("head (skeleton)", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def audit_table(nested: dict) -> pd.DataFrame:
+    """The ``css_audit`` CSV: one row per (model, head d, source s)."""
+    df = long_rows(nested)
+    cols = ["model", "head", "source", "pairs", *AUDIT_COLUMNS, "conf_thr", "d_thr"]
+    return pd.DataFrame(columns=cols) if df.empty else df[[c for c in cols if c in df]]
+
+
+def section(inputs: ReportInputs) -> Section | None:
+    """The cross-skeleton section, or None when the stage wrote nothing to show."""
+    data = inputs.cross_skeleton or {}
+    matrix = matrix_table(data.get("matrix", {}))
+    if matrix.empty:
+        return None
+    audit = audit_table(data.get("css_audit", {}))
+    ab = inputs.ablation
+    summ = summary(matrix, ab.control, ab.headline)
+    notes = [*data.get("notes", []),
+             f"Summary: mean over cells, x100; '{ab.headline} − {ab.control}' averages the paired "
+             "off-diagonal differences (one seed, no interval: read its size, not its sign)."]
+    shown = audit.drop(columns=["conf_thr", "d_thr"], errors="ignore").set_index(
+        ["model", "head", "source"]) if not audit.empty else audit
+    blocks = [html.table_html(summ, precision=1)]
+    if not audit.empty:
+        blocks.append(html.table_html(shown, precision=2))
+    fig = Figure(figures.to_data_uri(heatmap(matrix)),
+                 "OKS AP x100 of each head (row) on each source's val images (column), against "
+                 "the hidden truth; bold = own dataset.", "cross-skeleton AP matrices")
+    return Section("cross-skeleton", "Cross-skeleton evaluation on hidden truth",
+                   tuple(notes), tuple(blocks), (fig,),
+                   {"cross_skeleton": matrix, "css_audit": audit})
