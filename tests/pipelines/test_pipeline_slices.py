@@ -370,13 +370,11 @@ def test_cross_skeleton_slice_diagonal_is_the_evaluate_number(params, cross, pos
     assert set(cross["css_audit"]["posebh"]["ap10k"]) == {"apt36k"}
 
 
-def test_report_on_the_slices_outputs(params, data, baseline, posebh, grid, seeds, transfer,
-                                     cross):
+def test_report_on_the_slices_outputs(params, data, baseline, posebh, grid, seeds, transfer, cross):
     """The report on what the slices above produced; every other variant / target not run."""
     pipe = report_pipeline()
     (node,) = pipe.nodes
-    ran = {**baseline, **posebh, "grid_metrics": grid, **seeds, **transfer,
-           "cross_skeleton_metrics": cross}
+    ran = {**baseline, **posebh, "grid_metrics": grid, **seeds, **transfer, "cross_skeleton_metrics": cross}
     feed = params_feed(params, *REPORT_PARAMS)
     for name in set(node.inputs) - set(feed):  # a run's output, a data split, or "not run"
         feed[name] = ran.get(name, data.get(name, [] if name.endswith(".history") else {}))

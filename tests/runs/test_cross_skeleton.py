@@ -18,9 +18,9 @@ from posebh.runs.evaluate import evaluate_variant
 from posebh.runs.finetune import prototypes_of
 from posebh.zoo.checkpoint import build_model, to_checkpoint
 
-MODEL = dict(img_size=[32, 32], embed_dim=16, depth=1, num_heads=2, mlp_ratio=2.0,
-             part_features=4, head_channels=8, datasets=["coco", "aic", "ap10k"])
-METHOD = dict(embed_dim=8, num_clusters=6, css_conf_thr=0.0, css_dist_thr=100.0)
+MODEL = {"img_size": [32, 32], "embed_dim": 16, "depth": 1, "num_heads": 2, "mlp_ratio": 2.0,
+         "part_features": 4, "head_channels": 8, "datasets": ["coco", "aic", "ap10k"]}
+METHOD = {"embed_dim": 8, "num_clusters": 6, "css_conf_thr": 0.0, "css_dist_thr": 100.0}
 EVAL = EvalConfig(device="cpu", flip_test=True, dark=True, batch_size=8)
 SAMPLE = SampleConfig()
 CANVAS = (64, 64)
@@ -54,7 +54,8 @@ def test_rows_cover_each_head_on_the_sources_of_its_domain(truth, posebh):
 
 
 def test_diagonal_equals_the_usual_own_dataset_evaluation(truth, posebh):
-    rows = {(r["head"], r["source"]): r for r in cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)}
+    rows = {(r["head"], r["source"]): r
+            for r in cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)}
     val = {d: truth[d][d] for d in MODEL["datasets"]}
     preds, metrics = evaluate_variant(posebh, val, SAMPLE, EVAL)
     for d in MODEL["datasets"]:  # all OKS datasets
@@ -64,7 +65,8 @@ def test_diagonal_equals_the_usual_own_dataset_evaluation(truth, posebh):
 
 
 def test_off_diagonal_cells_score_against_the_target_skeleton(truth, posebh):
-    rows = {(r["head"], r["source"]): r for r in cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)}
+    rows = {(r["head"], r["source"]): r
+            for r in cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)}
     # head coco on AIC's images: COCO's truth there, not AIC's own published labels
     assert rows[("coco", "aic")]["n_images"] == len(truth["aic"]["coco"]["images"])
     all_rows, seconds = cross_skeleton({"a": posebh, "b": posebh}, truth, SAMPLE, EVAL)
@@ -119,8 +121,20 @@ def test_css_audit_rows_cover_other_heads_of_the_same_domain(truth, posebh):
 
 def test_css_audit_refuses_a_plain_model_or_foreign_prototypes(truth, posebh):
     plain = to_checkpoint(build_model(MODEL))
-    with pytest.raises(ValueError, match="^b: not a PoseBH checkpoint"):
+    with pytest.raises(TypeError, match="^b: not a PoseBH checkpoint"):
         css_audit.css_audit_rows("b", plain, {}, truth, SAMPLE, EVAL)
     with pytest.raises(ValueError, match="^p: its prototypes file"):
         css_audit.css_audit_rows("p", posebh, {"bank": torch.zeros(1), "labels": []}, truth,
                                  SAMPLE, EVAL)
+
+
+def test_run_cross_skeleton_names_a_missing_model_and_says_when_there_is_no_truth(posebh):
+    from posebh.runs.config import CrossSkeletonConfig
+    from posebh.runs.cross_skeleton import NO_TRUTH, run_cross_skeleton
+
+    cfg = CrossSkeletonConfig(models=("posebh", "ghost"), css_audit=())
+    with pytest.raises(ValueError, match=r"^cross_skeleton\.models: \['ghost'\] not among"):
+        run_cross_skeleton({"posebh": posebh}, {}, {}, cfg, SAMPLE, EVAL)
+    out = run_cross_skeleton({"posebh": posebh}, {}, {}, CrossSkeletonConfig(("posebh",), ()),
+                             SAMPLE, EVAL)
+    assert out["matrix"] == {} and out["notes"] == [NO_TRUTH]

@@ -104,8 +104,8 @@ def section(inputs: ReportInputs) -> Section | None:
     ab = inputs.ablation
     summ = summary(matrix, ab.control, ab.headline)
     notes = [*data.get("notes", []),
-             f"Summary: mean over cells, x100; '{ab.headline} − {ab.control}' averages the paired "
-             "off-diagonal differences (one seed, no interval: read its size, not its sign)."]
+             (f"Summary: mean over cells, x100; '{ab.headline} − {ab.control}' averages the "
+              "paired off-diagonal differences (one seed, no interval).")]
     shown = audit.drop(columns=["conf_thr", "d_thr"], errors="ignore").set_index(
         ["model", "head", "source"]) if not audit.empty else audit
     blocks = [html.table_html(summ, precision=1)]

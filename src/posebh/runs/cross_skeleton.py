@@ -23,6 +23,11 @@ from posebh.zoo.checkpoint import from_checkpoint
 log = logging.getLogger(__name__)
 
 PCK_KEY = f"PCK@{PCK_THR:g}"
+MATRIX_NOTE = (f"AP: OKS AP with the head's sigmas; {PCK_KEY}: of the GT box's longer side. "
+               "Diagonal = the head on its own dataset's val images; off-diagonal = the head on "
+               "another dataset's images against the hidden truth.")
+NO_TRUTH = ("No hidden truth: real images carry one skeleton each, so no cross-skeleton "
+            "evaluation or CSS audit is possible.")
 
 
 def cross_skeleton_rows(model: str, checkpoint: dict, hidden: Mapping[str, Mapping[str, dict]],
@@ -86,8 +91,7 @@ def run_cross_skeleton(checkpoints: Mapping[str, dict], prototypes: Mapping[str,
                              f"reads ({sorted(have)})")
     if not hidden:
         return {"matrix": {}, "css_audit": {}, "seconds": {},
-                "notes": ["No hidden truth: real images carry one skeleton each, so no "
-                          "cross-skeleton evaluation or CSS audit is possible."]}
+                "notes": [NO_TRUTH]}
     t0 = time.perf_counter()
     rows, seconds = cross_skeleton({m: checkpoints[m] for m in cfg.models}, hidden, sample,
                                    evaluation)
@@ -95,7 +99,4 @@ def run_cross_skeleton(checkpoints: Mapping[str, dict], prototypes: Mapping[str,
              css_audit_rows(m, checkpoints[m], prototypes[m], hidden, sample, evaluation)]
     seconds["css_audit"] = round(time.perf_counter() - t0 - sum(seconds.values()), 2)
     return {"matrix": nest_rows(rows), "css_audit": nest_rows(audit), "seconds": seconds,
-            "notes": [f"AP: OKS AP with the head's sigmas; PCK@{PCK_THR:g}: of the GT box's longer "
-                      "side. Diagonal = the head on its own dataset's val images; off-diagonal = "
-                      "the head on another dataset's images against the hidden truth.",
-                      AUDIT_NOTE]}
+            "notes": [MATRIX_NOTE, AUDIT_NOTE]}

@@ -102,7 +102,7 @@ def css_audit_rows(model: str, checkpoint: dict, prototypes: Mapping,
     median_err_hm_px, share_within_d_thr, conf_thr, d_thr} for every head d != source s."""
     net = from_checkpoint(checkpoint)
     if not isinstance(net, PoseBHModel):
-        raise ValueError(f"{model}: not a PoseBH checkpoint (no prototype modules to audit)")
+        raise TypeError(f"{model}: not a PoseBH checkpoint (no prototype modules to audit)")
     bank = prototype_bank(net, prototypes, model)
     device = select_device(evaluation.device)
     net.eval().to(device)
