@@ -138,3 +138,14 @@ def test_run_cross_skeleton_names_a_missing_model_and_says_when_there_is_no_trut
     out = run_cross_skeleton({"posebh": posebh}, {}, {}, CrossSkeletonConfig(("posebh",), ()),
                              SAMPLE, EVAL)
     assert out["matrix"] == {} and out["notes"] == [NO_TRUTH]
+
+
+def test_first_images_keeps_each_sources_first_n_images_and_their_annotations():
+    from posebh.runs.cross_skeleton import first_images
+
+    coco = {"images": [{"id": i} for i in (5, 1, 3)],
+            "annotations": [{"id": 10 + i, "image_id": i} for i in (5, 1, 3)]}
+    out = first_images({"coco": {"aic": coco}}, 2)["coco"]["aic"]
+    assert [im["id"] for im in out["images"]] == [1, 3]
+    assert [a["image_id"] for a in out["annotations"]] == [1, 3]
+    assert first_images({"coco": {"aic": coco}}, None)["coco"]["aic"] is coco

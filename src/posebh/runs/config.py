@@ -113,6 +113,7 @@ class CrossSkeletonConfig:
 
     models: tuple[str, ...] = ("baseline", "baseline_ft", "proto", "posebh")
     css_audit: tuple[str, ...] = ("posebh",)
+    max_images: Annotated[int, Field(ge=1)] | None = None  # per source: its first N val images (by id)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "CrossSkeletonConfig":
