@@ -36,8 +36,10 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
     got = {name: catalog.load(name) for name in outputs}
     assert set(got) == {f"{d}_{s}" for d in ("coco", "aic", "mpii", "ap10k", "coco_wholebody",
                                              "interhand2d", "pw3d") for s in ("train", "val")} | {
-        "apt36k_train", "apt36k_val", "apt36k_test", "apt36k_split_summary", "intermediate_digest"}
+        "apt36k_train", "apt36k_val", "apt36k_test", "apt36k_split_summary", "intermediate_digest",
+        "hidden_truth"}
     assert got.pop("intermediate_digest")["image_files"] == 0  # real images are inputs, not hashed
+    assert got.pop("hidden_truth") == {}  # real images carry one skeleton each: no hidden truth
     assert got["coco_val"]["info"]["image_root"] == str(tmp_path / "coco" / "val2017")
     assert len(got["coco_val"]["detections"]) == 2
     assert "head_bbox" in got["mpii_val"]["annotations"][0]
