@@ -163,6 +163,13 @@ def summary(histories: dict[str, list[dict]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variant", *keys]).set_index("variant")
 
 
+def _short(v: object) -> object:
+    """Three significant digits (the values span 1e-9 to 1e6), '–' for missing."""
+    if isinstance(v, float):
+        return "–" if v != v else f"{v:.3g}"
+    return v
+
+
 def section(inputs: ReportInputs) -> Section | None:
     """The mechanism-diagnostics section; None when no run logged diagnostics."""
     diagnosed = _diagnosed(inputs)
@@ -200,5 +207,5 @@ def section(inputs: ReportInputs) -> Section | None:
               "bit-identical (tested on CPU). The table gives each variant's last epoch; "
               "tables/diagnostics.csv has every epoch of every variant (grid points included)."),)
     return Section(anchor="diagnostics", title="Mechanism diagnostics", notes=notes,
-                   blocks=(html.table_html(summary(diagnosed), precision=4),),
+                   blocks=(html.table_html(summary(diagnosed).map(_short)),),
                    figures=tuple(figs), tables={"diagnostics": diagnostics_table(all_diag)})

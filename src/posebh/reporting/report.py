@@ -129,7 +129,10 @@ def _overlay_section(inputs: ReportInputs, cfg: dict) -> list[dict]:
 
 
 def _grid_text(grid: dict) -> str:
-    return f"Table {grid.get('table')}: {grid['param']} = {grid['value']}" if grid else ""
+    if not grid:
+        return ""
+    where = "sweep" if grid.get("table") is None else f"Table {grid['table']}"
+    return f"{where}: {grid['param']} = {grid['value']}"
 
 
 def _variants_table(inputs: ReportInputs) -> pd.DataFrame:

@@ -129,9 +129,12 @@ def section(inputs: ReportInputs) -> Section | None:
     ]
     figs = (Figure(figures.to_data_uri(sweep_figure(table)), "Headline metric per dataset against "
                    "each swept value.", "sensitivity curves"),) if ran else ()
-    wide = (table.pivot_table(index=["param", "value", "run"], columns="label",
+    shown = table.assign(value=[f"{v:g}" if isinstance(v, (int, float)) else str(v)
+                                for v in table["value"]])
+    wide = (shown.pivot_table(index=["param", "value", "run"], columns="label",
                               values="value_metric", sort=False).reset_index()
             if not table.empty else table)
+    wide.columns.name = None
     return Section(anchor="sensitivity", title="Sensitivity sweeps", notes=tuple(notes),
                    blocks=(html.table_html(wide, precision=2, text=True, index=False),),
                    figures=figs, tables={"sensitivity": table})
