@@ -57,6 +57,8 @@ def test_dvc_repro_smoke_profile(tmp_path):
     assert "Running stage" not in out
     assert time.perf_counter() - t0 < 60
 
+    _compare_runs(work)
+
     # A single pipeline by name, with the spelling users type (deprecated since Kedro 1.4).
     before = (work / "reports/metrics/baseline.json").stat().st_mtime_ns
     _run(["kedro", "run", "--env=test", "--pipeline", "ablation"], work)  # asserts exit code 0
@@ -75,3 +77,31 @@ def test_dvc_repro_smoke_profile(tmp_path):
     # the failed node's old outputs and its evaluation's are gone, not left beside each other
     assert not (work / "data/06_models/aic_only.pt").exists()
     assert not (work / "reports/metrics/aic_only.json").exists()
+
+
+def _compare_runs(work: Path) -> None:
+    """The README's "compare two runs" commands (#15): metrics at any commit and experiment, plots."""
+    shown = _run(["dvc", "metrics", "show", "--json"], work).stdout
+    assert '"reports/metrics/baseline.json"' in shown and '"AP"' in shown
+    _run(["git", "add", "-A"], work)  # the metrics files are git files (cache: false, not ignored)
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "run 1"], work)
+    before = json.loads((work / "reports/metrics/transfer_interhand2d.json").read_text())
+
+    # the documented form of a hyper-parameter change: -S <conf file>:<key>=<value>
+    exp = _run(["dvc", "exp", "run", "-n", "epochs3", "-S",
+                "conf/test/parameters_transfer.yml:transfer.train.epochs=3"], work).stdout
+    assert "Running stage 'transfer'" in exp and "Running stage 'train" not in exp
+    table = _run(["dvc", "exp", "show", "--json"], work).stdout
+    assert "epochs3" in table and "transfer_interhand2d.json" in table
+    assert "!" not in _run(["dvc", "exp", "show", "--no-pager", "--only-changed"], work).stdout
+
+    _run(["git", "add", "-A"], work)
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "epochs 3"], work)
+    diff = json.loads(_run(["dvc", "metrics", "diff", "HEAD~1", "--json"], work).stdout)
+    changed = diff["reports/metrics/transfer_interhand2d.json"]
+    old = changed["scratch.PCK@0.2"]["old"]
+    assert old == before["scratch"]["PCK@0.2"] and 0 <= old <= 100  # percent, like every ratio
+    assert "reports/metrics/baseline.json" not in diff  # the training stages did not re-run
+
+    plots = json.loads(_run(["dvc", "plots", "show", "--json"], work).stdout)
+    assert any("dvclive/baseline" in name for name in plots)

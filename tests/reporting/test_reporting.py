@@ -134,8 +134,8 @@ def test_page_shows_tables_notes_and_figures(built):
 
 def test_no_time_in_the_page_but_in_timings(built):
     assert built.timings["train_seconds"]["baseline"] == 120.0
-    assert built.timings["transfer_train_seconds"]["interhand2d.scratch"] == 3.0
-    assert built.timings["total_seconds"] == pytest.approx(120 + 60 + 60 + 1.5 + 1.5 + 1.5 + 3 + 3 + 2 + 2)
+    assert built.timings["total_seconds"] == pytest.approx(sum(built.timings["train_seconds"].values()))
+    assert set(built.timings) == {"train_seconds", "total_seconds", "total_minutes", "note"}
     assert "min (sum" not in built.html and "wall time" not in built.html
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 from kedro.io import AbstractDataset, DatasetError
 
+from posebh.evaluation.units import from_percent, to_percent
 from posebh.io import atomic_write
 
 
@@ -56,6 +57,17 @@ class JSONFile(_FileDataset):
 
     def _encode(self, data: Any) -> bytes:
         return json.dumps(data, indent=self._indent, sort_keys=False).encode()
+
+
+class MetricsFile(JSONFile):
+    """A DVC metrics file: ratios in percent on disk, the evaluators' own units in memory
+    (``posebh.evaluation.units``), so ``dvc metrics show`` has one unit per metric kind."""
+
+    def load(self) -> Any:
+        return from_percent(super().load())
+
+    def _encode(self, data: Any) -> bytes:
+        return super()._encode(to_percent(data))
 
 
 class TextFile(_FileDataset):

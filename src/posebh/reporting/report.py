@@ -193,5 +193,5 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
         html=page, per_dataset=long, transfer=transfer,
         paper_tables={n: c.cells for n, c in comparisons.items()}, neighbours=neighbours,
         metrics=tables.headline_metrics(inputs.metrics, inputs.transfer_metrics),
-        timings=timings.timings(inputs.histories, inputs.metrics, inputs.transfer_metrics),
+        timings=timings.timings(inputs.histories),
         evidence_tables={n: df for sec in sections for n, df in sec.tables.items()})

@@ -1,17 +1,14 @@
-"""Measured stage times (they vary run to run, so they live in timings.json, never in the page)."""
+"""Measured training times (they vary run to run, so they live in timings.json, never in the page
+or in a DVC metrics file; each stage's wall time and peak memory: reports/bench/stages/)."""
 
 from __future__ import annotations
 
 
-def timings(histories: dict[str, list[dict]], variant_metrics: dict[str, dict],
-            transfer_metrics: dict[str, dict]) -> dict:
-    """Seconds per variant (training, evaluation), per transfer run, and the total."""
+def timings(histories: dict[str, list[dict]]) -> dict:
+    """Training seconds per variant (sum of its epochs) and their total."""
     train = {v: round(sum(h.get("seconds", 0.0) for h in hist), 3) for v, hist in histories.items()}
-    evaluate = {v: round(sum(m.get("seconds", 0.0) for m in ms.values() if isinstance(m, dict)), 3)
-                for v, ms in variant_metrics.items()}
-    transfer = {f"{t}.{i}": round(m.get("train_seconds", 0.0), 3)
-                for t, inits in transfer_metrics.items() for i, m in inits.items()}
-    total = sum(train.values()) + sum(evaluate.values()) + sum(transfer.values())
-    return {"train_seconds": train, "evaluate_seconds": evaluate, "transfer_train_seconds": transfer,
-            "total_seconds": round(total, 3), "total_minutes": round(total / 60, 2),
-            "note": "sum of measured stage times (training epochs, evaluation, transfer training)"}
+    total = sum(train.values())
+    return {"train_seconds": train, "total_seconds": round(total, 3),
+            "total_minutes": round(total / 60, 2),
+            "note": "sum of measured training epochs per variant; every stage's wall time and peak "
+                    "memory are in reports/bench/stages/<stage>.json"}

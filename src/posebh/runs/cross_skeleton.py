@@ -93,7 +93,8 @@ def nest_rows(rows: list[dict]) -> dict[str, dict[str, dict[str, dict]]]:
 def run_cross_skeleton(checkpoints: Mapping[str, dict], prototypes: Mapping[str, dict],
                        hidden: Mapping[str, Mapping[str, dict]], cfg: CrossSkeletonConfig,
                        sample: SampleConfig, evaluation: EvalConfig) -> dict:
-    """{matrix, css_audit: {model: {head: {source: ...}}}, seconds, notes} for ``cfg``'s models.
+    """{matrix, css_audit: {model: {head: {source: ...}}}, notes} for ``cfg``'s models (wall times
+    go to the log: a metrics file must not change from run to run).
 
     ``checkpoints`` / ``prototypes``: by model name; an empty ``hidden`` (real data) gives empty
     results and a note saying why.
@@ -105,17 +106,16 @@ def run_cross_skeleton(checkpoints: Mapping[str, dict], prototypes: Mapping[str,
             raise ValueError(f"cross_skeleton.{key}: {missing} not among the models the stage "
                              f"reads ({sorted(have)})")
     if not hidden:
-        return {"matrix": {}, "css_audit": {}, "seconds": {},
-                "notes": [NO_TRUTH]}
+        return {"matrix": {}, "css_audit": {}, "notes": [NO_TRUTH]}
     hidden = first_images(hidden, cfg.max_images)
     t0 = time.perf_counter()
     rows, seconds = cross_skeleton({m: checkpoints[m] for m in cfg.models}, hidden, sample,
                                    evaluation)
     audit = [r for m in cfg.css_audit for r in
              css_audit_rows(m, checkpoints[m], prototypes[m], hidden, sample, evaluation)]
-    seconds["css_audit"] = round(time.perf_counter() - t0 - sum(seconds.values()), 2)
+    log.info("cross_skeleton seconds: %s, css_audit %.1f", seconds,
+             time.perf_counter() - t0 - sum(seconds.values()))
     subset = ([] if cfg.max_images is None else
               [f"Each source's first {cfg.max_images} val images by id (cross_skeleton.max_images), "
                "so a diagonal cell may differ from the model's own-dataset AP on the whole val set."])
-    return {"matrix": nest_rows(rows), "css_audit": nest_rows(audit), "seconds": seconds,
-            "notes": [MATRIX_NOTE, AUDIT_NOTE, *subset]}
+    return {"matrix": nest_rows(rows), "css_audit": nest_rows(audit), "notes": [MATRIX_NOTE, AUDIT_NOTE, *subset]}

@@ -35,6 +35,7 @@ def evaluate_variant(checkpoint: dict, val_sets: Mapping[str, dict], sample: Sam
         metrics[name] = evaluate_dataset(coco, results, name, engine=evaluation.engine)
         metrics[name]["PCK@0.2"] = pck_of_results(coco, results, name)
         metrics[name]["GFLOPs"] = round(gflops(net, net.cfg.img_size, i, head=name), 6)
-        metrics[name]["seconds"] = round(time.perf_counter() - t0, 3)
-        log.info("%s: %s", name, {k: v for k, v in metrics[name].items() if not isinstance(v, dict)})
+        # wall time goes to the log, not the metrics: metrics files must not change run to run
+        log.info("%s (%.1f s): %s", name, time.perf_counter() - t0,
+                 {k: v for k, v in metrics[name].items() if not isinstance(v, dict)})
     return predictions, metrics

@@ -24,7 +24,7 @@ def run_grid(baseline: dict, train_sets: Mapping[str, dict], val_sets: Mapping[s
              points: Mapping[str, GridPoint], grid: GridConfig, finetune: Mapping[str, Any],
              method: Mapping[str, Any], data: Mapping[str, Any], evaluation: EvalConfig
              ) -> dict[str, dict]:
-    """Grid point name -> {table, param, value, metrics, train_seconds} for every point in
+    """Grid point name -> {table, param, value, metrics} for every point in
     ``grid.run``; a paper-table point is scored on ``grid.evaluate`` (COCO, as the paper's
     tables), a sweep point (table None) on every dataset."""
     unknown = [p for p in grid.run if p not in points]
@@ -38,7 +38,8 @@ def run_grid(baseline: dict, train_sets: Mapping[str, dict], val_sets: Mapping[s
         only = grid.evaluate if point.table is not None else None
         _, metrics = evaluate_variant(ckpt, val_sets, run.sample, evaluation, only=only)
         out[name] = {"table": point.table, "param": point.param, "value": point.value,
-                     "metrics": metrics, "train_seconds": round(sum(h["seconds"] for h in history), 2)}
-        log.info("grid %s: %s", name, {d: m.get("AP") for d, m in metrics.items()})
+                     "metrics": metrics}
+        log.info("grid %s (%.1f s training): %s", name, sum(h["seconds"] for h in history),
+                 {d: m.get("AP") for d, m in metrics.items()})
     return out
 

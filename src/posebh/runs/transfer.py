@@ -90,9 +90,9 @@ def transfer(target: str, sources: Mapping[str, dict], train_set: dict, val_set:
                           dark=evaluation.dark, batch_size=evaluation.batch_size)
         metrics = evaluate_dataset(val_set, results, target, engine=evaluation.engine)
         metrics.setdefault("PCK@0.2", pck_of_results(val_set, results, target))
-        metrics["train_seconds"] = round(sum(h["seconds"] for h in history), 2)
         metrics["final_loss"] = history[-1]["loss"]
-        log.info("transfer %s from %s: %s", target, init, metrics)
+        log.info("transfer %s from %s (%.1f s training): %s", target, init,
+                 sum(h["seconds"] for h in history), metrics)
         out[init] = metrics
         if isinstance(net, PoseBHModel):
             protos = prototypes_of(net.cpu())

@@ -10,7 +10,7 @@ from posebh.runs.grid import run_grid
 
 def grid(baseline: dict, grid: dict, finetune: dict, method: dict, data: dict, evaluation: dict,
          **sets: dict) -> dict:
-    """Grid point -> {table, param, value, metrics, train_seconds}."""
+    """Grid point -> {table, param, value, metrics}."""
     return run_grid(baseline, sets_by_name(sets, "train"), sets_by_name(sets, "val"),
                     matrix().grids, GridConfig.from_dict(grid), finetune, method, data,
                     EvalConfig.from_dict(evaluation))
