@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+from tqdm import tqdm
 
 from posebh import skeletons
 from posebh.data import bodies, figure, render
@@ -213,7 +214,8 @@ def render_split(dataset: str, n_images: int, seed: int, image_dir: Path,
     image_dir.mkdir(parents=True, exist_ok=True)
     canvas = (int(canvas[0]), int(canvas[1]))
     images, anns = [], []
-    for i in range(n_images):
+    for i in tqdm(range(n_images), desc=f"render {dataset}", leave=False, disable=None,
+                  mininterval=2.0):  # a bar on a terminal only
         img, ann, _ = render_scene(dataset, scene_rng(dataset, seed, i), canvas)
         entry = image_entry(dataset, i, canvas)
         img.save(image_dir / entry["file_name"], **_PNG)
@@ -314,7 +316,8 @@ def render_videos(dataset: str, n_videos: int, frames: int, seed: int, image_dir
     image_dir = Path(image_dir)
     canvas = (int(canvas[0]), int(canvas[1]))
     images, anns = [], []
-    for frame in video_frames(dataset, n_videos, frames, seed, canvas):
+    for frame in tqdm(video_frames(dataset, n_videos, frames, seed, canvas), total=n_videos * frames,
+                      desc=f"render {dataset}", leave=False, disable=None, mininterval=2.0):
         folder = image_dir.joinpath(*frame.folder)
         folder.mkdir(parents=True, exist_ok=True)
         frame.image.save(folder / f"{frame.entry['frame_id']:04d}.png", **_PNG)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
+from tqdm import tqdm
 
 from posebh import skeletons
 from posebh.data.mixed import MixedDataset, collate
@@ -62,7 +63,7 @@ def predict(
     results: list[dict] = []
     loader = DataLoader(MixedDataset([dataset]), batch_size=batch_size, shuffle=False,
                         num_workers=0, collate_fn=collate)  # batched crops, as in training
-    for batch in loader:
+    for batch in tqdm(loader, desc=f"predict {head}", leave=False, disable=None, mininterval=2.0):
         images = batch["image"].to(device)
         idx = torch.full((images.shape[0],), head_idx, dtype=torch.long, device=device)
         heatmaps = model(images, idx, only=head)[head].float()  # (B, K, h, w)

@@ -4,6 +4,7 @@
 ``ablation`` and ``grid`` share; ``atomic_datasets.py`` holds the catalog's file datasets.
 """
 
+import warnings
 from collections.abc import Callable
 from functools import cache, partial
 from pathlib import Path
@@ -11,6 +12,13 @@ from pathlib import Path
 from kedro.utils import find_kedro_project
 
 from posebh.experiments import MATRIX_FILE, Matrix, load_matrix
+
+# "<variant>.checkpoint", "<variant>.metrics", ... ARE Kedro namespaces: the namespaced train /
+# finetune pipelines write them, and report / grid / seeds / cross_skeleton read them across
+# pipelines by design. Kedro warns on every dotted name read outside its namespace; silence only
+# that message, once, here where every pipeline module passes.
+warnings.filterwarnings("ignore", message="One or more dataset names contain '.' characters",
+                        category=UserWarning)
 
 
 def project_root() -> Path:
