@@ -222,11 +222,13 @@ def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
     feed |= {f"transfer_{t}_prototypes": inputs.transfer_prototypes.get(t, {})
              for t in skeletons.TRANSFER}
     feed |= {"posebh.prototypes": inputs.prototypes, "grid_metrics": {}, "apt36k_split_summary": SPLIT,
-             "ablation_seed_scores": {}, "cross_skeleton_metrics": {}}
+             "ablation_seed_scores": {}, "cross_skeleton_metrics": {},
+             "dvc_pipeline": {"stages": {"a": {"outs": ["x"]}, "b": {"deps": ["x"]}}}}
     feed |= {f"params:{p}": PARAMS.get(p, {}) for p in report_pipeline.PARAMS}
     out = node.run(feed)
     assert "Table 12" in out["report_html"] and out["report_metrics"]["baseline"]["coco"]["AP"] == 50.0
     assert out["report_paper_table_05"].equals(report.build(inputs, PROV).paper_tables[5])
+    assert 'id="pipeline-map"' in out["report_html"]  # dvc.yaml's stages drawn
 
 
 def test_stable_hash_ignores_key_order():

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import torch
+import yaml
 from kedro.io import AbstractDataset, DatasetError
 
 from posebh.evaluation.units import from_percent, to_percent
@@ -68,6 +69,19 @@ class MetricsFile(JSONFile):
 
     def _encode(self, data: Any) -> bytes:
         return super()._encode(to_percent(data))
+
+
+class YAMLFile(_FileDataset):
+    """A YAML document, read-only (``dvc.yaml`` for the report's pipeline map)."""
+
+    def load(self) -> Any:
+        try:
+            return yaml.safe_load(self._read())
+        except yaml.YAMLError as err:
+            raise DatasetError(f"{self._path}: malformed YAML ({err})") from err
+
+    def _encode(self, data: Any) -> bytes:
+        raise DatasetError(f"{self._path}: read-only")
 
 
 class TextFile(_FileDataset):

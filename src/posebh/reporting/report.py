@@ -19,6 +19,7 @@ from posebh.reporting import (
     floor,
     html,
     overlays,
+    pipeline_map,
     seeds_section,
     sensitivity_section,
     tables,
@@ -47,6 +48,8 @@ class ReportInputs:
     transfer_prototypes: dict[str, dict] = field(default_factory=dict)  # target -> same structure
     seeds: dict = field(default_factory=dict)  # {"scores": {variant: {seed: {dataset: instance scores}}}}
     cross_skeleton: dict = field(default_factory=dict)  # what the cross_skeleton stage writes
+    pipeline: dict = field(default_factory=dict)  # dvc.yaml's `stages` (the pipeline map)
+    matrix_lists: dict = field(default_factory=dict)  # foreach list name -> matrix entries
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     floor.section,
     cross_section.section,
     diagnostics_section.section,
+    pipeline_map.section,
 )
 
 

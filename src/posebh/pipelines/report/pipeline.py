@@ -35,6 +35,7 @@ def report_inputs(variants: list[str]) -> dict[str, str]:
     slots["seeds__scores"] = "ablation_seed_scores"
     slots["cross_skeleton"] = "cross_skeleton_metrics"
     slots["split_summary"] = "apt36k_split_summary"
+    slots["pipeline"] = "dvc_pipeline"
     slots |= {f"params__{p}": f"params:{p}" for p in PARAMS}
     return slots
 
