@@ -31,6 +31,10 @@ def _paths(entries: list) -> list[str]:
     return [next(iter(e)) if isinstance(e, dict) else str(e) for e in entries or []]
 
 
+def _sub(path: str, item: str | None) -> str:
+    return path if item is None else path.replace("${key}", item).replace("${item}", item)
+
+
 def expand_stages(stages: Mapping[str, dict], lists: Mapping[str, list[str]]) -> list[Stage]:
     """(name, deps, outs) of every stage; ``foreach: ${name}`` expands over ``lists[name]``."""
     out: list[Stage] = []
@@ -43,12 +47,10 @@ def expand_stages(stages: Mapping[str, dict], lists: Mapping[str, list[str]]) ->
         else:
             items, body = [None], spec
         for item in items:
-            def sub(p: str) -> str:
-                return p if item is None else p.replace("${key}", item).replace("${item}", item)
             outs = _paths(body.get("outs")) + _paths(body.get("metrics")) + _paths(body.get("plots"))
+            deps = [p for p in _paths(body.get("deps")) if not p.startswith("src/")]
             out.append((name if item is None else f"{name}@{item}",
-                        tuple(sub(p) for p in _paths(body.get("deps")) if not p.startswith("src/")),
-                        tuple(sub(p) for p in outs)))
+                        tuple(_sub(p, item) for p in deps), tuple(_sub(p, item) for p in outs)))
     return out
 
 
@@ -129,11 +131,11 @@ def section(inputs: ReportInputs) -> Section | None:
     uri = to_data_uri(figure(expanded, reduced(links)))
     return Section(
         anchor="pipeline-map", title="Pipeline map",
-        notes=("How to read this: each box is one `dvc repro` stage (a `kedro run` of one pipeline, "
+        notes=(("How to read this: each box is one `dvc repro` stage (a `kedro run` of one pipeline, "
                "`name@variant` for one entry of the experiment matrix); an arrow means the right "
                "stage runs after the left one because it reads what the left one writes (arrows "
                "implied by a longer path are left out). Editing a stage re-runs everything it "
-               "reaches. `dvc dag` prints the same graph in a terminal.",),
+               "reaches. `dvc dag` prints the same graph in a terminal."),),
         figures=(Figure(uri, f"The {len(expanded)} stages of dvc.yaml ({len(links)} stage-to-stage "
                              "file dependencies, drawn without the implied ones).",
                         "Stage boxes in columns from download to report, joined by arrows."),),
