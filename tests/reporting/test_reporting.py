@@ -222,7 +222,7 @@ def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
     feed |= {f"transfer_{t}_prototypes": inputs.transfer_prototypes.get(t, {})
              for t in skeletons.TRANSFER}
     feed |= {"posebh.prototypes": inputs.prototypes, "grid_metrics": {}, "apt36k_split_summary": SPLIT,
-             "ablation_seed_scores": {}, "cross_skeleton_metrics": {},
+             "ablation_seed_scores": {}, "cross_skeleton_metrics": {}, "released_metrics": {},
              "dvc_pipeline": {"stages": {"a": {"outs": ["x"]}, "b": {"deps": ["x"]}}}}
     feed |= {f"params:{p}": PARAMS.get(p, {}) for p in report_pipeline.PARAMS}
     out = node.run(feed)

@@ -15,9 +15,14 @@ from posebh.reporting.paper import PaperRow, PaperTable, load_tables
 
 RUN_MAPPING = Path(__file__).with_name("run_mapping.yaml")
 OK, NOT_RUN, PAPER_ONLY, NA = "ok", "not run", "paper only", "n/a"
-CELL_COLUMNS = ["table", "row", "column", "unit", "paper", "this_run", "delta", "source", "status"]
+NOT_PROVIDED = "not provided"  # = posebh.zoo.released.NOT_PROVIDED (the released stage's status)
+CELL_COLUMNS = ["table", "row", "column", "unit", "paper", "this_run", "delta", "source", "status",
+                "protocol", "released", "released_delta", "released_source", "released_status",
+                "released_protocol"]
 
-Runs = dict[str, dict[str, dict]]  # kind ("variant" | "transfer") -> run name -> metrics
+# kind ("variant" | "transfer") -> run name -> metrics; "released" -> model -> released.json entry
+Runs = dict[str, dict[str, dict]]
+Protocols = dict[str, dict]  # "variant" / "transfer" -> metrics key -> line; "released" -> model -> same
 
 
 @dataclass(frozen=True)
@@ -39,13 +44,53 @@ def load_mapping(path: Path = RUN_MAPPING) -> dict[str, Any]:
     return raw
 
 
-def runs(variant_metrics: dict[str, dict], transfer_metrics: dict[str, dict]) -> Runs:
-    """This run's results by kind; transfer results re-keyed init -> target -> metrics."""
+def runs(variant_metrics: dict[str, dict], transfer_metrics: dict[str, dict],
+         released: dict[str, dict] | None = None) -> Runs:
+    """This run's results by kind; transfer results re-keyed init -> target -> metrics; the
+    released stage's entries as they are."""
     by_init: dict[str, dict] = {}
     for target, inits in transfer_metrics.items():
         for init, metrics in inits.items():
             by_init.setdefault(init, {})[target] = metrics
-    return {"variant": dict(variant_metrics), "transfer": by_init}
+    return {"variant": dict(variant_metrics), "transfer": by_init, "released": dict(released or {})}
+
+
+def released_run(entry: dict) -> dict:
+    """The metrics a released model's rows show: GT-box metrics, overridden per dataset by the
+    detector-box ones where the val split had detections (the paper's COCO protocol)."""
+    metrics, detector = entry.get("metrics") or {}, entry.get("detector_metrics") or {}
+    return {d: {**(m if isinstance(m, dict) else {}), **detector.get(d, {})}
+            for d, m in {**metrics, **{k: {} for k in detector if k not in metrics}}.items()}
+
+
+def metric_protocol(name: str, protocols: dict[str, str], mapping: dict | None = None) -> str:
+    """The protocol line of a named metric (``mean_of``: each part's, by metrics key)."""
+    metrics = (mapping or load_mapping())["metrics"]
+    spec = metrics[name]
+    if "mean_of" not in spec:
+        return protocols.get(spec["path"][0], "")
+    keys = dict.fromkeys(metrics[n]["path"][0] for n in spec["mean_of"] if "path" in metrics[n])
+    return " | ".join(f"{k}: {protocols[k]}" for k in keys if protocols.get(k))
+
+
+def _released_cell(name: str | None, entry: dict | None, metric: str | None, paper: float | None,
+                   protocols: dict[str, str], mapping: dict) -> dict:
+    """The released-weights columns of one cell (empty where the row has no released model)."""
+    if name is None:
+        return {"released": None, "released_delta": None, "released_source": "",
+                "released_status": "", "released_protocol": ""}
+    value, status, proto = None, NOT_RUN, ""
+    if entry is not None and entry.get("status") == NOT_PROVIDED:
+        status = NOT_PROVIDED
+    elif entry is not None and metric is None:
+        status = NA
+    elif entry is not None:
+        value = metric_value(metric, released_run(entry), mapping)
+        status = OK if value is not None else NA
+        proto = metric_protocol(metric, protocols, mapping) if value is not None else ""
+    delta = value - paper if value is not None and paper is not None else None
+    return {"released": _round(value), "released_delta": _round(delta), "released_source": name,
+            "released_status": status, "released_protocol": proto}
 
 
 def metric_value(name: str, run: dict, mapping: dict | None = None) -> float | None:
@@ -119,13 +164,17 @@ def _grid_note(cells: pd.DataFrame, table: PaperTable) -> str:
 
 
 def compare_table(number: int, results: Runs, variants: dict[str, dict], differs: str,
-                  mapping: dict | None = None, method: dict | None = None) -> Comparison:
-    """Paper | this run | Δ for paper table ``number``."""
+                  mapping: dict | None = None, method: dict | None = None,
+                  protocols: Protocols | None = None) -> Comparison:
+    """Paper | this run | Δ for paper table ``number``, the released weights' value where the
+    table maps a released model on the row, and the protocol line of every value."""
     mapping = mapping or load_mapping()
     table = load_tables()[number]
     spec = mapping["tables"][number]
     kind_runs = results.get(spec["runs"], {})
     columns: dict[str, str] = spec.get("columns", {})
+    own = (protocols or {}).get(spec["runs"], {})
+    released, released_protos = results.get("released", {}), (protocols or {}).get("released", {})
     records, sources = [], {}
     for row in table.rows:
         name = (grid_variant(number, row, variants, spec["default_run"],
@@ -144,9 +193,15 @@ def compare_table(number: int, results: Runs, variants: dict[str, dict], differs
                 run_value = metric_value(columns[col.column], kind_runs[name], mapping)
                 status = OK if run_value is not None else NA
             delta = (run_value - paper_value) if run_value is not None and paper_value is not None else None
+            rel = spec.get("released", {}).get(row.row)
             records.append({"table": number, "row": row.row, "column": col.column, "unit": col.unit,
                             "paper": paper_value, "this_run": _round(run_value), "delta": _round(delta),
-                            "source": sources[row.row], "status": status})
+                            "source": sources[row.row], "status": status,
+                            "protocol": (metric_protocol(columns[col.column], own, mapping)
+                                         if status == OK else ""),
+                            **_released_cell(rel, released.get(rel) if rel else None,
+                                             None if "na" in spec else columns.get(col.column),
+                                             paper_value, released_protos.get(rel, {}), mapping)})
     cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
     parts = [spec.get("note", "").strip()]
     if "na" in spec:
@@ -164,9 +219,11 @@ def compare_table(number: int, results: Runs, variants: dict[str, dict], differs
 
 
 def compare_all(results: Runs, variants: dict[str, dict], differs: str,
-                method: dict | None = None) -> dict[int, Comparison]:
+                method: dict | None = None, protocols: Protocols | None = None
+                ) -> dict[int, Comparison]:
     """Every transcribed paper table, in order."""
-    return {n: compare_table(n, results, variants, differs, method=method) for n in load_tables()}
+    return {n: compare_table(n, results, variants, differs, method=method, protocols=protocols)
+            for n in load_tables()}
 
 
 def headline(results: Runs, a: str, b: str, control: str) -> pd.DataFrame:

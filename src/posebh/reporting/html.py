@@ -8,7 +8,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from posebh.reporting.compare import OK, PAPER_ONLY, Comparison
+from posebh.reporting.compare import NA, NOT_PROVIDED, OK, PAPER_ONLY, Comparison
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("posebh.reporting", "templates"),
@@ -18,6 +18,7 @@ _ENV = jinja2.Environment(
 )
 GRID_ATTRS = {"param", "value", "default"}
 RUN_TEXT = {PAPER_ONLY: "–"}  # a literature row says "paper only" once, in its "this run" column
+RELEASED_LABEL = "↳ released weights evaluated here"
 MINUS = "\u2212"
 
 
@@ -70,11 +71,48 @@ def comparison_view(c: Comparison) -> dict:
         rows.append({"label": label, "bold": bool(r.attrs.get("default")),
                      "attrs": [r.attrs.get(k, "") for k in attrs], "source": c.sources[r.row],
                      "cells": out})
+        released = _released_row(c, r.row, cells, attrs)
+        if released is not None:
+            rows.append(released)
+    footnotes += protocol_footnotes(c.cells)
     return {"number": c.table.table, "title": c.table.title, "caption": c.table.caption,
             "paper_note": c.table.note, "note": c.note, "attrs": attrs,
             "columns": [{"name": col.column, "unit": col.unit} for col in c.table.columns],
             "rows": rows, "footnotes": footnotes,
             "csv": f"tables/paper_table_{c.table.table:02d}.csv"}
+
+
+def _released_row(c: Comparison, row: str, cells: dict, attrs: list[str]) -> dict | None:
+    """The "released weights evaluated here" row beneath a paper row that maps a released model."""
+    recs = [cells[(row, col.column)] for col in c.table.columns]
+    if not recs or not recs[0].released_source:
+        return None
+    out = []
+    for col, rec in zip(c.table.columns, recs):
+        value, delta = (None if pd.isna(v) else float(v) for v in (rec.released, rec.released_delta))
+        out.append({"paper": "", "cls": "st-" + rec.released_status.replace(" ", "-").replace("/", ""),
+                    "run": (number(value, c.decimals[col.column]) if rec.released_status == OK
+                            else rec.released_status),
+                    "delta": number(delta, c.decimals[col.column], signed=True)})
+    status = {rec.released_status for rec in recs} - {NA}
+    source = (f"{recs[0].released_source} ({NOT_PROVIDED})" if status == {NOT_PROVIDED}
+              else recs[0].released_source)
+    return {"label": RELEASED_LABEL, "bold": False, "attrs": ["" for _ in attrs], "source": source,
+            "cells": out}
+
+
+def protocol_footnotes(cells: pd.DataFrame) -> list[str]:
+    """One footnote per distinct protocol of this table's values (this run's, the released
+    weights'), naming the columns it applies to."""
+    notes: dict[tuple[str, str], list[str]] = {}
+    for who, column in (("this run", "protocol"), ("released weights", "released_protocol")):
+        for rec in cells.itertuples():
+            text = getattr(rec, column)
+            if isinstance(text, str) and text:
+                cols = notes.setdefault((who, text), [])
+                if rec.column not in cols:
+                    cols.append(rec.column)
+    return [f"Protocol, {who} ({', '.join(cols)}): {text}" for (who, text), cols in notes.items()]
 
 
 def render(**context: object) -> str:

@@ -20,6 +20,7 @@ from posebh.reporting import (
     html,
     overlays,
     pipeline_map,
+    protocols,
     seeds_section,
     sensitivity_section,
     tables,
@@ -50,6 +51,7 @@ class ReportInputs:
     cross_skeleton: dict = field(default_factory=dict)  # what the cross_skeleton stage writes
     pipeline: dict = field(default_factory=dict)  # dvc.yaml's `stages` (the pipeline map)
     matrix_lists: dict = field(default_factory=dict)  # foreach list name -> matrix entries
+    released: dict = field(default_factory=dict)  # reports/metrics/released.json (model -> entry)
 
 
 @dataclass(frozen=True)
@@ -155,17 +157,20 @@ def _files(inputs: ReportInputs, numbers: list[int], sections: list[Section]) ->
             + [link for s in sections for link in csv_links(s)]
             + [f"metrics/{v}.json" for v in inputs.metrics]
             + [f"metrics/transfer_{t}.json" for t in inputs.transfer_metrics]
+            + (["metrics/released.json"] if inputs.released else [])
             + [f"../data/08_reporting/{v}_history.json" for v in inputs.histories])
 
 
 def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
     """The whole report; byte-identical for identical inputs and provenance."""
     cfg = inputs.params.get("report", {})
-    results = compare.runs(inputs.metrics, inputs.transfer_metrics)
+    results = compare.runs(inputs.metrics, inputs.transfer_metrics, inputs.released)
+    protos = protocols.run_protocols(inputs.metrics, inputs.transfer_metrics, inputs.released,
+                                     inputs.params.get("evaluation") or {}, cfg.get("profile", ""))
     comparisons = compare.compare_all(results, inputs.variants, cfg.get("differs", ""),
-                                      method=inputs.params.get("method"))
-    long = tables.per_dataset(inputs.metrics)
-    transfer = tables.transfer_table(inputs.transfer_metrics)
+                                      method=inputs.params.get("method"), protocols=protos)
+    long = tables.per_dataset(inputs.metrics, protos["variant"])
+    transfer = tables.transfer_table(inputs.transfer_metrics, protos["transfer"])
     tsne_note, tsne_uri, neighbours = _prototype_section(inputs, cfg.get("tsne", {}))
     ov_cfg = cfg.get("overlays", {})
     grid = {v for v, s in inputs.variants.items() if compare.grid_spec(s)}

@@ -45,8 +45,9 @@ def headline(metrics: dict, dataset: str) -> dict[str, float]:
     return out
 
 
-def per_dataset(variant_metrics: dict[str, dict]) -> pd.DataFrame:
-    """Long table: one row per (variant, dataset, metric)."""
+def per_dataset(variant_metrics: dict[str, dict],
+                protocols: dict[str, str] | None = None) -> pd.DataFrame:
+    """Long table: one row per (variant, dataset, metric), with the dataset's protocol line."""
     rows = []
     for variant, metrics in variant_metrics.items():
         for dataset, m in metrics.items():
@@ -54,8 +55,9 @@ def per_dataset(variant_metrics: dict[str, dict]) -> pd.DataFrame:
                 continue
             for metric, value in headline(metrics, dataset).items():
                 rows.append({"variant": variant, "dataset": dataset, "metric": metric,
-                             "value": round(float(value), 2)})
-    return pd.DataFrame(rows, columns=["variant", "dataset", "metric", "value"])
+                             "value": round(float(value), 2),
+                             "protocol": (protocols or {}).get(dataset, "")})
+    return pd.DataFrame(rows, columns=["variant", "dataset", "metric", "value", "protocol"])
 
 
 def wide(long: pd.DataFrame, rows: tuple[str, str] = ("dataset", "metric"),
@@ -66,15 +68,17 @@ def wide(long: pd.DataFrame, rows: tuple[str, str] = ("dataset", "metric"),
     return long.pivot_table(index=list(rows), columns=column, values="value", sort=False)
 
 
-def transfer_table(transfer_metrics: dict[str, dict]) -> pd.DataFrame:
-    """Long table: one row per (transfer target, init, metric)."""
+def transfer_table(transfer_metrics: dict[str, dict],
+                   protocols: dict[str, str] | None = None) -> pd.DataFrame:
+    """Long table: one row per (transfer target, init, metric), with the target's protocol line."""
     rows = []
     for target, by_init in transfer_metrics.items():
         for init, m in by_init.items():
             for metric, value in headline({target: m}, target).items():
                 rows.append({"target": target, "init": init, "metric": metric,
-                             "value": round(float(value), 2)})
-    return pd.DataFrame(rows, columns=["target", "init", "metric", "value"])
+                             "value": round(float(value), 2),
+                             "protocol": (protocols or {}).get(target, "")})
+    return pd.DataFrame(rows, columns=["target", "init", "metric", "value", "protocol"])
 
 
 def headline_metrics(variant_metrics: dict[str, dict], transfer_metrics: dict[str, dict]) -> dict:

@@ -1,4 +1,5 @@
-"""Evaluate a checkpoint: every head on its own dataset's val split (GT boxes, flip test)."""
+"""Evaluate a checkpoint: every head on its own dataset's val split (GT boxes, flip test), and,
+where a val split carries person detections (the paper profile's COCO val), with those boxes."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import logging
 import time
 from collections.abc import Mapping
 
+from posebh import skeletons
 from posebh.evaluation.dataset_metrics import evaluate_dataset, pck_of_results
 from posebh.evaluation.flops import gflops
-from posebh.evaluation.predict import predict
+from posebh.evaluation.predict import detections_to_coco, predict
 from posebh.runs.config import EvalConfig, SampleConfig
 from posebh.runs.inputs import make_dataset, select
 from posebh.training.trainer import select_device
@@ -39,3 +41,25 @@ def evaluate_variant(checkpoint: dict, val_sets: Mapping[str, dict], sample: Sam
         log.info("%s (%.1f s): %s", name, time.perf_counter() - t0,
                  {k: v for k, v in metrics[name].items() if not isinstance(v, dict)})
     return predictions, metrics
+
+
+def evaluate_detections(checkpoint: dict, val_sets: Mapping[str, dict], sample: SampleConfig,
+                        evaluation: EvalConfig) -> dict:
+    """Metrics per dataset whose val split has ``detections``: top-down on the detector boxes
+    (all scores kept), per-image OKS-NMS, scored against the same GT; {} when none has them."""
+    net = from_checkpoint(checkpoint)
+    device = select_device(evaluation.device)
+    metrics = {}
+    for i, name in enumerate(net.cfg.datasets):
+        coco = val_sets.get(name) or {}
+        if not coco.get("detections"):
+            continue
+        boxes = detections_to_coco(coco, coco["detections"],
+                                   num_keypoints=skeletons.get(name).num_keypoints)
+        ds = make_dataset(boxes, name, i, net.cfg, sample, train=False)
+        results = predict(net, ds, name, device, flip_test=evaluation.flip_test,
+                          dark=evaluation.dark, batch_size=evaluation.batch_size, nms=True)
+        metrics[name] = evaluate_dataset(coco, results, name, engine=evaluation.engine)
+        log.info("%s, detector boxes (%d): AP %s", name, len(boxes["annotations"]),
+                 metrics[name].get("AP"))
+    return metrics

@@ -49,6 +49,7 @@ def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> 
         transfer_prototypes={t: p for t, p in (inputs.get("transfer_prototypes") or {}).items() if p},
         seeds=inputs.get("seeds") or {}, cross_skeleton=inputs.get("cross_skeleton") or {},
         pipeline=(inputs.get("pipeline") or {}).get("stages", {}),
+        released=inputs.get("released") or {},
         matrix_lists={"variants": [n for n, v in variants.items() if v.get("kind") == "scratch"],
                       "finetunes": [n for n, v in variants.items() if v.get("kind") == "finetune"]},
     ), prov)
