@@ -103,7 +103,8 @@ def _released_row(c: Comparison, row: str, cells: dict, attrs: list[str]) -> dic
 
 def protocol_footnotes(cells: pd.DataFrame) -> list[str]:
     """One footnote per distinct protocol of this table's values (this run's, the released
-    weights'), naming the columns it applies to."""
+    weights'), naming the columns it applies to; an average's line only where its parts have none
+    (the CSV keeps every cell's line)."""
     notes: dict[tuple[str, str], list[str]] = {}
     for who, column in (("this run", "protocol"), ("released weights", "released_protocol")):
         for rec in cells.itertuples():
@@ -112,7 +113,12 @@ def protocol_footnotes(cells: pd.DataFrame) -> list[str]:
                 cols = notes.setdefault((who, text), [])
                 if rec.column not in cols:
                     cols.append(rec.column)
-    return [f"Protocol, {who} ({', '.join(cols)}): {text}" for (who, text), cols in notes.items()]
+    def shown(who: str, text: str) -> bool:  # a mean's line repeats its parts' lines: drop it then
+        parts = [p.partition(": ")[2] for p in text.split(" | ")] if " | " in text else []
+        return not parts or not all((who, p) in notes for p in parts)
+
+    return [f"Protocol, {who} ({', '.join(cols)}): {text}" for (who, text), cols in notes.items()
+            if shown(who, text)]
 
 
 def render(**context: object) -> str:
