@@ -17,6 +17,7 @@ from posebh.pipelines.atomic_datasets import MetricsFile
 from posebh.pipelines.released import nodes
 from posebh.runs import released as released_run
 from posebh.runs.config import EvalConfig, SampleConfig
+from posebh.runs import evaluate
 from posebh.runs.evaluate import evaluate_variant
 from posebh.zoo.official import HEADS_BY_DIM, load_official
 from posebh.zoo.released import MANIFEST, NOT_PROVIDED, ReleasedModel, load_manifest, read_released
@@ -101,7 +102,7 @@ def test_no_file_present_is_one_message_per_model_and_no_evaluation(tmp_path, mo
     def never(*args, **kwargs):
         raise AssertionError("evaluated without a file")
 
-    monkeypatch.setattr(released_run, "evaluate_variant", never)
+    monkeypatch.setattr(evaluate, "evaluate_variant", never)
     with caplog.at_level(logging.WARNING, logger="posebh.runs.released"):
         out = nodes.evaluate_released_weights({"root": str(tmp_path / "weights"), "models": None},
                                               DATA, EVAL, **{d: {} for d in skeletons.SOURCES})
@@ -151,7 +152,7 @@ def test_another_architecture_is_refused_before_any_evaluation(tmp_path, val_set
     def never(*args, **kwargs):
         raise AssertionError("evaluated before every file was checked")
 
-    monkeypatch.setattr(released_run, "evaluate_variant", never)
+    monkeypatch.setattr(evaluate, "evaluate_variant", never)
     good = TINY.__class__(**{**TINY.__dict__, "file": "a_good.pth"})
     _write(tmp_path / good.file, official_state())  # a good file first: still nothing evaluated
     _write(tmp_path / TINY.file, state)

@@ -16,7 +16,6 @@ from pathlib import Path
 from posebh import configs
 from posebh.evaluation.protocol import DETECTOR_BOXES, protocols
 from posebh.runs.config import EvalConfig, SampleConfig
-from posebh.runs.evaluate import evaluate_detections, evaluate_variant
 from posebh.zoo.released import EVALUATED, NOT_PROVIDED, ReleasedModel, present, read_released
 
 log = logging.getLogger(__name__)
@@ -42,6 +41,10 @@ def evaluate_released(models: Mapping[str, ReleasedModel], root: str | Path,
                         "report rows say 'not provided'", name, root / model.file, model.get,
                         model.source)
             out[name] = not_provided(root / model.file, model)
+    if not any(here.values()):
+        return out
+    from posebh.runs.evaluate import evaluate_detections, evaluate_variant  # torch: only now
+
     for name in (n for n in models if here[n]):  # refuse any wrong file before evaluating one
         read_released(root / models[name].file, name, models[name])
     for name in (n for n in models if here[n]):

@@ -14,8 +14,6 @@ from pydantic import Field
 
 from posebh import configs, skeletons
 from posebh.data.errors import DataError
-from posebh.zoo.load import is_suite_checkpoint
-from posebh.zoo.official import OfficialWeightsError, convert_official, read_checkpoint_file, unwrap
 
 MANIFEST = Path(__file__).with_name("released.yaml")
 NOT_PROVIDED = "not provided"
@@ -83,6 +81,10 @@ def _architecture(state: Mapping, path: Path, name: str, model: ReleasedModel) -
 def read_released(path: str | Path, name: str, model: ReleasedModel) -> dict:
     """The suite checkpoint of one released file; ``DataError`` (file, first bad key and its
     shapes) for a file that is not that model."""
+    # torch only here: with no file present the stage stays within a second of Kedro's start-up
+    from posebh.zoo.load import is_suite_checkpoint
+    from posebh.zoo.official import OfficialWeightsError, convert_official, read_checkpoint_file, unwrap
+
     path = Path(path)
     obj = read_checkpoint_file(path)
     if is_suite_checkpoint(obj):
