@@ -44,6 +44,8 @@ def test_bar_figure_draws_error_bars_only_for_seeded_variants():
     coco = [c for c in panels[0].containers if isinstance(c, BarContainer)]
     assert [c.errorbar is not None for c in coco] == [False, True]  # baseline, posebh
     assert [c.patches[0].get_hatch() for c in coco] == ["", "//"]  # not colour alone
+    reordered = [ax.get_xticklabels() for ax in bars.bar_figure(values, order=["posebh"]).axes[:1]]
+    assert [t.get_text() for t in reordered[0]] == ["posebh", "baseline"]
     text = bars.caption(values)
     assert "posebh: mean over 3 seeds" in text and "baseline: one run, so no error bar" in text
 
@@ -69,6 +71,8 @@ def test_loss_figure_linear_from_zero_with_a_marker_per_variant():
     assert len(total.lines) == 3  # baseline, posebh, faint baseline_ft (its 0 is drawn, not dropped)
     shapes = {tuple(c.get_paths()[0].vertices.round(3).ravel()) for c in total.collections}
     assert len(shapes) == 2  # baseline and posebh markers differ in shape
+    sizes = sorted({float(c.get_sizes()[0]) for c in total.collections})
+    assert len(sizes) == 2  # later variants smaller: equal values show as nested markers
     hollow = [c for c in total.collections if np.allclose(c.get_facecolors()[0], (1, 1, 1, 1))]
     assert len(hollow) == 1  # posebh's phase-1 epoch
     assert "linear" in loss_charts.caption(HIST)

@@ -47,11 +47,14 @@ def bar_values(metrics: dict[str, dict], seed_table: pd.DataFrame | None = None)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def bar_figure(values: pd.DataFrame, columns: int = 3) -> plt.Figure:
+def bar_figure(values: pd.DataFrame, columns: int = 3, order: list[str] | None = None) -> plt.Figure:
     """Small multiples, one panel per dataset label; each variant keeps its colour and hatch in
-    every panel; error bars (± std over seeds) only where ``runs`` >= 2."""
+    every panel, in ``order`` (default: first seen); error bars (± std over seeds) only where
+    ``runs`` >= 2."""
     labels = list(dict.fromkeys(values["label"]))
-    variants = list(dict.fromkeys(values["variant"]))
+    seen = set(values["variant"])
+    variants = [v for v in (order or []) if v in seen] + [v for v in dict.fromkeys(values["variant"])
+                                                           if v not in (order or [])]
     rows = max(1, -(-len(labels) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.9 * rows), squeeze=False)
     for ax, label in zip(axes.flat, labels):
@@ -59,7 +62,7 @@ def bar_figure(values: pd.DataFrame, columns: int = 3) -> plt.Figure:
         x = np.arange(len(variants))
         for i, v in enumerate(variants):
             if np.isnan(sub.loc[v, "value"]):
-                ax.text(i, 0, "not run", rotation=90, ha="center", va="bottom", fontsize=7)
+                ax.text(i, 0, " not run", rotation=90, ha="center", va="bottom", fontsize=7)
                 continue
             std = sub.loc[v, "std"]
             ax.bar(i, sub.loc[v, "value"], color=VARIANT_COLOURS[i % len(VARIANT_COLOURS)],
@@ -70,6 +73,7 @@ def bar_figure(values: pd.DataFrame, columns: int = 3) -> plt.Figure:
                         (i, value + (0 if np.isnan(std) else std)),
                         xytext=(0, 2), textcoords="offset points", ha="center", fontsize=6.5)
         ax.set_xticks(x, variants, rotation=35, ha="right", fontsize=7)
+        ax.set_xlim(-0.6, len(variants) - 0.4)
         ax.set_title(label, fontsize=9)
         ax.set_ylabel("%", fontsize=7)
         ax.tick_params(axis="y", labelsize=7)

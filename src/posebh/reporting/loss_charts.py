@@ -51,6 +51,8 @@ def loss_figure(histories: dict[str, list[dict]], faint: Collection[str] = (),
     fig, axes = plt.subplots(rows, columns, figsize=(3.0 * columns, 2.2 * rows + 0.6), squeeze=False)
     named = [v for v in histories if v not in faint and histories[v]]
     style = {v: (COLOURS[i % len(COLOURS)], marker(i)) for i, v in enumerate(named)}
+    size = {v: max(40.0 - 6.0 * i, 8.0) for i, v in enumerate(named)}  # later ones smaller: equal
+    # values (proto = posebh before CSS) stay visible as nested markers
     for ax, term in zip(axes.flat, terms):
         for name, hist in histories.items():
             x, y, first = series(hist, term)
@@ -62,7 +64,7 @@ def loss_figure(histories: dict[str, list[dict]], faint: Collection[str] = (),
             colour, shape = style[name]
             ax.plot(x, y, color=colour, linewidth=1.0)
             for xi, yi, hollow in zip(x, y, first):
-                ax.scatter([xi], [yi], marker=shape, s=22, zorder=3, linewidths=1.0,
+                ax.scatter([xi], [yi], marker=shape, s=size[name], zorder=3, linewidths=1.0,
                            edgecolors=colour, facecolors="white" if hollow else colour)
         ax.set_yscale(SCALE)
         ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))  # from 0: no exaggerated small changes

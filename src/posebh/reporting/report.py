@@ -143,7 +143,7 @@ def _bar_chart(inputs: ReportInputs) -> Figure | None:
     values = bars.bar_values(runs, inputs.seed_table)
     if values.empty:
         return None
-    return Figure(figures.to_data_uri(bars.bar_figure(values)), bars.caption(values),
+    return Figure(figures.to_data_uri(bars.bar_figure(values, order=list(runs))), bars.caption(values),
                   "bar charts of the headline metric per dataset, one bar per variant")
 
 

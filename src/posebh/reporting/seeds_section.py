@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from posebh.evaluation.bootstrap import MEAN, BootstrapConfig, summarise, verdict
 from posebh.evaluation.instances import InstanceScores
@@ -72,9 +73,11 @@ def forest_figure(table: pd.DataFrame, control: str) -> plt.Figure:
     rows = table[table["paired_seeds"] > 0]
     labels = list(dict.fromkeys(rows["label"]))
     variants = list(dict.fromkeys(rows["variant"]))
-    fig, axes = plt.subplots(1, len(labels), figsize=(1.9 * len(labels), 0.45 * len(variants) + 1.2),
+    cols = min(len(labels), 4)
+    n_rows = -(-len(labels) // cols)
+    fig, axes = plt.subplots(n_rows, cols, figsize=(2.8 * cols, (0.5 * len(variants) + 1.0) * n_rows + 0.6),
                              sharey=True, squeeze=False)
-    for ax, label in zip(axes[0], labels):
+    for ax, label in zip(axes.flat, labels):
         sub = rows[rows["label"] == label].set_index("variant").reindex(variants)
         y = np.arange(len(variants))
         err = np.vstack([sub["diff"] - sub["low"], sub["high"] - sub["diff"]])
@@ -83,13 +86,16 @@ def forest_figure(table: pd.DataFrame, control: str) -> plt.Figure:
         for mask, style in ((called, CALLED), (~called, NOT_CALLED)):
             ax.scatter(sub["diff"][mask], y[mask.to_numpy()], zorder=3, **style)
         ax.axvline(0, color="0.6", linewidth=0.8)
-        ax.set_title(label, fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_title(label, fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    for ax in list(axes.flat)[len(labels):]:
+        ax.set_visible(False)
     axes[0][0].set_yticks(np.arange(len(variants)), variants)
-    axes[0][0].invert_yaxis()
-    fig.suptitle(f"Ablation deltas: variant \u2212 {control}", fontsize=9)
-    fig.supxlabel(f"difference to {control} (red diamond: interval excludes 0; "
-                  "dark circle: includes 0)", fontsize=8)
+    axes[0][0].invert_yaxis()  # shared y: every panel lists the variants top-down
+    fig.suptitle(f"Ablation deltas: variant \u2212 {control}", fontsize=10)
+    fig.supxlabel(f"difference to {control}, points of the metric (red diamond: interval excludes 0; "
+                  "dark circle: includes 0)", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -183,16 +183,16 @@ def part_figure(xy: np.ndarray, labels: Sequence[Label], unused: np.ndarray | No
         ax.scatter([], [], marker="o", facecolors="none", edgecolors="grey", s=16,
                    label=f"unused ({dead.sum()})")
     for part, (x, y) in part_anchors(xy, parts, dead).items():  # names, not only colours
-        ax.annotate(part, (x, y), fontsize=8, fontweight="bold", color=PART_COLOURS[part],
-                    ha="center", va="center",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": PART_COLOURS[part],
-                          "alpha": 0.85, "linewidth": 0.6})
+        ax.annotate(part, (x, y), fontsize=9, fontweight="bold", color="#222222", ha="center",
+                    va="center", zorder=5,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": PART_COLOURS[part],
+                          "alpha": 0.9, "linewidth": 1.8})
     if neighbours is not None:
         _annotate(ax, xy, labels, neighbours)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title("t-SNE of the keypoint prototypes by body part (colour and boxed name: part; "
-                 "marker: dataset; hollow grey: never learned)", fontsize=9)
+    ax.set_title("Prototype t-SNE: colour and boxed name = body part, marker = dataset",
+                 fontsize=10)
     ax.legend(fontsize=7, markerscale=1.3, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     return fig
