@@ -6,11 +6,11 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from posebh.reporting import compare  # noqa: E402
+from posebh.reporting import compare
 
 COLUMNS = ["label", "variant", "value", "std", "runs"]
 VARIANT_COLOURS: tuple[str, ...] = ("#1a73e8", "#e8710a", "#188038", "#a142f4", "#c5221f",

@@ -38,8 +38,8 @@ def css_colours(css: str) -> dict[str, tuple[str | None, str | None]]:
     """selector -> (text colour, background colour) of each rule that sets either as a hex value."""
     out = {}
     for selector, body in _RULE.findall(css):
-        decl = dict((k.strip(), v.strip()) for k, _, v in
-                    (d.partition(":") for d in body.split(";") if ":" in d))
+        decl = {k.strip(): v.strip() for k, _, v in
+                (d.partition(":") for d in body.split(";") if ":" in d)}
         fg, bg = (_HEX.search(decl.get(k, "")) for k in ("color", "background"))
         if fg or bg:
             out[selector.strip()] = (fg.group(0) if fg else None, bg.group(0) if bg else None)

@@ -11,11 +11,11 @@ from collections.abc import Collection
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
-from posebh import skeletons  # noqa: E402
-from posebh.reporting.figures import marker  # noqa: E402
+from posebh import skeletons
+from posebh.reporting.figures import marker
 
 # history key -> panel title, in panel order (keys absent from every history are skipped)
 TERMS: dict[str, str] = {

@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from posebh import skeletons  # noqa: E402
-from posebh.evaluation.instances import gt_keypoints  # noqa: E402
+from posebh.evaluation.instances import gt_keypoints
 
 MODEL_COLOURS: tuple[str, ...] = ("#e8710a", "#1a73e8", "#a142f4", "#c5221f")
 GT_COLOUR = "#188038"
