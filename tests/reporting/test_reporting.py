@@ -125,7 +125,7 @@ def test_page_shows_tables_notes_and_figures(built):
     assert "Grid reduced in this profile" in page
     assert "This run: unit-test inputs." in page
     assert "no OCHuman entry" in page
-    assert page.count('src="data:image/png;base64,') == 3  # t-SNE, one overlay (coco), curves
+    assert page.count('src="data:image/png;base64,') == 4  # bars, t-SNE, one overlay (coco), losses
     assert "<script" not in page
     assert 'href="tables/paper_table_05.csv"' in page and 'href="timings.json"' in page
     assert "<td class=\"run st-not-run\">not run</td>" in page

@@ -65,7 +65,8 @@ class InstanceScores:
         return int(self.image.max()) + 1 if self.image.size else 0
 
 
-def _gt_keypoints(ann: dict, dataset: str) -> np.ndarray:
+def gt_keypoints(ann: dict, dataset: str) -> np.ndarray:
+    """(K, 3) x, y, visibility of one GT annotation (COCO-WholeBody: its five part fields joined)."""
     if dataset == "coco_wholebody":
         flat = [v for f in WHOLEBODY_FIELDS for v in ann.get(f, [])]
     else:
@@ -126,7 +127,7 @@ def oks_instances(gt: dict, results: list[dict], dataset: str) -> InstanceScores
     oks, score = np.full(n, np.nan), np.full(n, np.nan)
     ignored = np.zeros(n, dtype=bool)
     for i, a in enumerate(anns):
-        g = _gt_keypoints(a, dataset)
+        g = gt_keypoints(a, dataset)
         ignored[i] = not (g[:, 2] > 0).any()
         r = dets.get(a["id"])
         if r is None:
@@ -151,7 +152,7 @@ def pckh_instances(gt: dict, results: list[dict], dataset: str = "mpii", thr: fl
     keep[list(MPII_MEAN_EXCLUDED)] = False
     hits, labelled = np.zeros(len(anns)), np.zeros(len(anns))
     for i, a in enumerate(anns):
-        g = _gt_keypoints(a, dataset)
+        g = gt_keypoints(a, dataset)
         vis = (g[:, 2] > 0) & keep
         labelled[i] = vis.sum()
         r = dets.get(a["id"])

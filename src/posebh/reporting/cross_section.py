@@ -94,6 +94,10 @@ def audit_table(nested: dict) -> pd.DataFrame:
     return pd.DataFrame(columns=cols) if df.empty else df[[c for c in cols if c in df]]
 
 
+HOW = ("in each matrix a row is a dataset head and a column a dataset's val images; the diagonal "
+       "is the head on its own data, off-diagonal cells are the transfer that CSS is meant to help.")
+
+
 def section(inputs: ReportInputs) -> Section | None:
     """The cross-skeleton section, or None when the stage wrote nothing to show."""
     data = inputs.cross_skeleton or {}
@@ -108,12 +112,14 @@ def section(inputs: ReportInputs) -> Section | None:
               "paired off-diagonal differences (one seed, no interval).")]
     shown = audit.drop(columns=["conf_thr", "d_thr"], errors="ignore").set_index(
         ["model", "head", "source"]) if not audit.empty else audit
-    blocks = [html.table_html(summ, precision=1)]
+    blocks = [html.table_html(summ, precision=1, caption="Summary of the cross-skeleton AP "
+                              "matrices (mean over cells, x100).")]
     if not audit.empty:
-        blocks.append(html.table_html(shown, precision=2))
+        blocks.append(html.table_html(shown, precision=2, caption="CSS audit: pseudo-labels per "
+                                      "model, head and source dataset."))
     fig = Figure(figures.to_data_uri(heatmap(matrix)),
                  "OKS AP x100 of each head (row) on each source's val images (column), against "
                  "the hidden truth; bold = own dataset.", "cross-skeleton AP matrices")
     return Section("cross-skeleton", "Cross-skeleton evaluation on hidden truth",
-                   tuple(notes), tuple(blocks), (fig,),
+                   HOW, tuple(notes), tuple(blocks), (fig,),
                    {"cross_skeleton": matrix, "css_audit": audit})
