@@ -91,16 +91,21 @@ def oks_one(det: np.ndarray, ann: dict, g: np.ndarray, sigmas: np.ndarray, use_a
     return float(np.sum(np.exp(-e)) / e.shape[0])
 
 
-def _order(gt: dict) -> tuple[list[dict], np.ndarray]:
+def unit_keys(gt: dict) -> tuple[list[dict], list]:
     """Non-crowd GT annotations ordered by (image id, annotation id), and the resampling unit of
-    each: its video when every image names one (frames of a clip are not independent), else its
-    image."""
+    each as a key: its video id when every image names one (frames of a clip are not
+    independent), else its image id."""
     anns = sorted((a for a in gt["annotations"] if not a.get("iscrowd", 0)),
                   key=lambda a: (a["image_id"], a["id"]))
     images = gt.get("images", [])
     video = {im["id"]: im["video_id"] for im in images} if images and all(
         "video_id" in im for im in images) else {}
-    unit = [video.get(a["image_id"], a["image_id"]) if video else a["image_id"] for a in anns]
+    return anns, [video.get(a["image_id"], a["image_id"]) if video else a["image_id"] for a in anns]
+
+
+def _order(gt: dict) -> tuple[list[dict], np.ndarray]:
+    """``unit_keys`` with each unit as its index among the sorted keys (0..n_units-1)."""
+    anns, unit = unit_keys(gt)
     index = {u: n for n, u in enumerate(sorted(set(unit)))}
     return anns, np.array([index[u] for u in unit], dtype=np.int64)
 
