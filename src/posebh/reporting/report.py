@@ -51,6 +51,7 @@ class ReportInputs:
     transfer_prototypes: dict[str, dict] = field(default_factory=dict)  # target -> same structure
     seeds: dict = field(default_factory=dict)  # {"scores": {variant: {seed: {dataset: instance scores}}}}
     cross_skeleton: dict = field(default_factory=dict)  # what the cross_skeleton stage writes
+    cross_scores: dict = field(default_factory=dict)  # its per-instance scores {units, cells}
     pipeline: dict = field(default_factory=dict)  # dvc.yaml's `stages` (the pipeline map)
     matrix_lists: dict = field(default_factory=dict)  # foreach list name -> matrix entries
 
