@@ -51,8 +51,8 @@ def intervals(scores: dict, control: str, headline: str, cfg: BootstrapConfig) -
     return pd.DataFrame(rows, columns=["model", "cells", "mean", "low", "high"]).set_index("model")
 
 
-def interval_text(low: float, high: float) -> str:
-    return f"[{html.number(low, 1)}, {html.number(high, 1)}]"
+def interval_text(low: float, high: float, decimals: int = 1) -> str:
+    return f"[{html.number(low, decimals)}, {html.number(high, decimals)}]"
 
 
 def summary(df: pd.DataFrame, control: str, headline: str,
@@ -105,7 +105,7 @@ def interval_note(ci: pd.DataFrame, control: str, headline: str, cfg: BootstrapC
                f"no detectable difference between {headline} and {control} on the off-diagonal "
                "cells (the interval includes 0)")
     return (how + f" {diff}, off-diagonal AP over {int(r['cells'])} cells: "
-            f"{html.number(r['mean'], 2, signed=True)} {interval_text(r['low'], r['high'])}: "
+            f"{html.number(r['mean'], 2, signed=True)} {interval_text(r['low'], r['high'], 2)}: "
             f"{verdict}.")
 
 
