@@ -197,8 +197,7 @@ def cross(params, data, baseline, posebh) -> dict:
     (node,) = cross_pipeline().nodes
     ran = {"hidden_truth": data["hidden_truth"], **baseline, **posebh,
            **params_feed(params, "cross_skeleton", "data", "evaluation")}
-    out, _ = run(cross_pipeline(), {name: ran.get(name) for name in node.inputs})
-    return out["cross_skeleton_metrics"]
+    return run(cross_pipeline(), {name: ran.get(name) for name in node.inputs})[0]  # metrics, scores
 
 
 # ----------------------------------------------------------------------------- slices
@@ -361,12 +360,14 @@ def test_transfer_one_target(params, posebh, transfer):
 
 
 def test_cross_skeleton_slice_diagonal_is_the_evaluate_number(params, cross, posebh):
-    assert params["cross_skeleton"]["models"] == ["baseline", "posebh"]
+    scores, cross = cross["cross_skeleton_scores"]["cells"], cross["cross_skeleton_metrics"]
+    assert params["cross_skeleton"]["models"] == ["baseline", "posebh"] == list(scores)
     assert set(cross["matrix"]) == {"baseline", "posebh"} and set(cross["css_audit"]) == {"posebh"}
     own = posebh["posebh.metrics"]
     for d in ("coco", "aic", "ap10k", "apt36k"):  # the OKS datasets
         assert cross["matrix"]["posebh"][d][d]["AP"] == own[d]["AP"], d
-    assert set(cross["matrix"]["posebh"]["coco"]) == {"coco", "aic", "mpii", "coco_wholebody"}
+    assert set(cross["matrix"]["posebh"]["coco"]) == {"coco", "aic", "mpii", "coco_wholebody"} \
+        == set(scores["posebh"]["coco"])
     assert set(cross["css_audit"]["posebh"]["ap10k"]) == {"apt36k"}
 
 
@@ -374,7 +375,7 @@ def test_report_on_the_slices_outputs(params, data, baseline, posebh, grid, seed
     """The report on what the slices above produced; every other variant / target not run."""
     pipe = report_pipeline()
     (node,) = pipe.nodes
-    ran = {**baseline, **posebh, "grid_metrics": grid, **seeds, **transfer, "cross_skeleton_metrics": cross}
+    ran = {**baseline, **posebh, "grid_metrics": grid, **seeds, **transfer, **cross}
     feed = params_feed(params, *REPORT_PARAMS)
     for name in set(node.inputs) - set(feed):  # a run's output, a data split, or "not run"
         feed[name] = ran.get(name, data.get(name, [] if name.endswith(".history") else {}))

@@ -125,7 +125,7 @@ def test_page_shows_tables_notes_and_figures(built):
     assert "Grid reduced in this profile" in page
     assert "This run: unit-test inputs." in page
     assert "no OCHuman entry" in page
-    assert page.count('src="data:image/png;base64,') == 3  # t-SNE, one overlay (coco), curves
+    assert page.count('src="data:image/png;base64,') == 4  # bars, t-SNE, one overlay (coco), losses
     assert "<script" not in page
     assert 'href="tables/paper_table_05.csv"' in page and 'href="timings.json"' in page
     assert "<td class=\"run st-not-run\">not run</td>" in page
@@ -222,7 +222,8 @@ def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
     feed |= {f"transfer_{t}_prototypes": inputs.transfer_prototypes.get(t, {})
              for t in skeletons.TRANSFER}
     feed |= {"posebh.prototypes": inputs.prototypes, "grid_metrics": {}, "apt36k_split_summary": SPLIT,
-             "ablation_seed_scores": {}, "cross_skeleton_metrics": {}, "released_metrics": {},
+             "ablation_seed_scores": {}, "cross_skeleton_metrics": {},
+             "cross_skeleton_scores": {}, "released_metrics": {},
              "dvc_pipeline": {"stages": {"a": {"outs": ["x"]}, "b": {"deps": ["x"]}}}}
     feed |= {f"params:{p}": PARAMS.get(p, {}) for p in report_pipeline.PARAMS}
     out = node.run(feed)

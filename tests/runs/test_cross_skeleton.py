@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -44,8 +46,9 @@ def posebh() -> dict:
 
 
 def test_rows_cover_each_head_on_the_sources_of_its_domain(truth, posebh):
-    rows = cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)
+    rows, scores = cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)
     cells = [(r["head"], r["source"]) for r in rows]
+    assert [(h, s) for h, by_source in scores.items() for s in by_source] == cells
     assert cells == [("coco", "coco"), ("coco", "aic"), ("aic", "coco"), ("aic", "aic"),
                      ("ap10k", "ap10k")]
     for r in rows:
@@ -55,7 +58,7 @@ def test_rows_cover_each_head_on_the_sources_of_its_domain(truth, posebh):
 
 def test_diagonal_equals_the_usual_own_dataset_evaluation(truth, posebh):
     rows = {(r["head"], r["source"]): r
-            for r in cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)}
+            for r in cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)[0]}
     val = {d: truth[d][d] for d in MODEL["datasets"]}
     preds, metrics = evaluate_variant(posebh, val, SAMPLE, EVAL)
     for d in MODEL["datasets"]:  # all OKS datasets
@@ -66,11 +69,12 @@ def test_diagonal_equals_the_usual_own_dataset_evaluation(truth, posebh):
 
 def test_off_diagonal_cells_score_against_the_target_skeleton(truth, posebh):
     rows = {(r["head"], r["source"]): r
-            for r in cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)}
+            for r in cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)[0]}
     # head coco on AIC's images: COCO's truth there, not AIC's own published labels
     assert rows[("coco", "aic")]["n_images"] == len(truth["aic"]["coco"]["images"])
-    all_rows, seconds = cross_skeleton({"a": posebh, "b": posebh}, truth, SAMPLE, EVAL)
-    assert set(seconds) == {"a", "b"} and len(all_rows) == 10
+    all_rows, scores, seconds = cross_skeleton({"a": posebh, "b": posebh}, truth, SAMPLE, EVAL)
+    assert set(seconds) == {"a", "b"} == set(scores) and len(all_rows) == 10
+    assert json.dumps(scores["a"]) == json.dumps(scores["b"])  # NaN: a head without a detection
     assert [r["AP"] for r in all_rows[:5]] == [r["AP"] for r in all_rows[5:]]  # deterministic
 
 
@@ -137,7 +141,8 @@ def test_run_cross_skeleton_names_a_missing_model_and_says_when_there_is_no_trut
         run_cross_skeleton({"posebh": posebh}, {}, {}, cfg, SAMPLE, EVAL)
     out = run_cross_skeleton({"posebh": posebh}, {}, {}, CrossSkeletonConfig(("posebh",), ()),
                              SAMPLE, EVAL)
-    assert out == {"matrix": {}, "css_audit": {}, "notes": [NO_TRUTH]}  # no wall times (#15)
+    assert out == ({"matrix": {}, "css_audit": {}, "notes": [NO_TRUTH]},  # no wall times (#15)
+                   {"units": {}, "cells": {}})
 
 
 def test_first_images_keeps_each_sources_first_n_images_and_their_annotations():
@@ -149,3 +154,19 @@ def test_first_images_keeps_each_sources_first_n_images_and_their_annotations():
     assert [im["id"] for im in out["images"]] == [1, 3]
     assert [a["image_id"] for a in out["annotations"]] == [1, 3]
     assert first_images({"coco": {"aic": coco}}, None)["coco"]["aic"] is coco
+
+
+def test_cell_scores_reproduce_each_rows_ap_and_are_stored_with_the_sources_units(truth, posebh):
+    from posebh.evaluation.instances import InstanceScores, metric
+    from posebh.runs.config import CrossSkeletonConfig
+    from posebh.runs.cross_skeleton import run_cross_skeleton
+
+    rows, scores = cross_skeleton_rows("m", posebh, truth, SAMPLE, EVAL)
+    for r in rows:
+        inst = InstanceScores.from_dict(scores[r["head"]][r["source"]])
+        assert metric(inst) == pytest.approx(100 * r["AP"], abs=1e-9)
+        assert inst.image.tolist() == list(range(N))  # the source's images, in id order
+    _, stored = run_cross_skeleton({"p": posebh}, {}, truth, CrossSkeletonConfig(("p",), ()),
+                                   SAMPLE, EVAL)
+    assert stored["units"] == {s: N for s in truth}
+    assert json.dumps(stored["cells"]) == json.dumps({"p": scores})

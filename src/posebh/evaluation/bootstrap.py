@@ -37,7 +37,8 @@ def image_weights(image: np.ndarray, resamples: int, rng: np.random.Generator) -
     return counts[:, image].astype(np.float64)
 
 
-def _rng(cfg: BootstrapConfig, *keys: str) -> np.random.Generator:
+def keyed_rng(cfg: BootstrapConfig, *keys: str) -> np.random.Generator:
+    """A generator seeded by ``cfg.seed`` and the names ``keys`` (same names, same draws)."""
     return np.random.default_rng([cfg.seed, *(zlib.crc32(k.encode()) for k in keys)])
 
 
@@ -47,7 +48,7 @@ def _replicates(scores: Scores, datasets: list[str], cfg: BootstrapConfig
     out: dict[str, dict[int, dict[str, np.ndarray]]] = {}
     for d in datasets:
         first = next(s[d] for v in scores.values() for s in v.values() if d in s)
-        w = image_weights(first.image, cfg.resamples, _rng(cfg, "images", d))
+        w = image_weights(first.image, cfg.resamples, keyed_rng(cfg, "images", d))
         for v, by_seed in scores.items():
             for s, by_ds in by_seed.items():
                 if d in by_ds:
@@ -87,7 +88,7 @@ def summarise(scores: Scores, control: str, cfg: BootstrapConfig = BootstrapConf
             common = [s for s in seeds if d in point.get(control, {}).get(s, {})]
             if v != control and common:
                 diffs = np.stack([reps[v][s][d] - reps[control][s][d] for s in common])  # (S, R)
-                pick = _rng(cfg, "seeds", str(len(common))).integers(
+                pick = keyed_rng(cfg, "seeds", str(len(common))).integers(
                     0, len(common), size=(cfg.resamples, len(common)))
                 boot = diffs[pick, np.arange(cfg.resamples)[:, None]].mean(1)  # (R,)
                 row.update(diff=float(np.mean([point[v][s][d] - point[control][s][d]
@@ -104,8 +105,13 @@ def verdict(row: Mapping[str, float], control: str) -> str:
         return "control"
     if not row.get("paired_seeds"):
         return "no paired run"
-    if row["low"] > 0:
+    return direction(row["low"], row["high"], control)
+
+
+def direction(low: float, high: float, control: str) -> str:
+    """Words for an interval of a difference to ``control``: called only when it excludes 0."""
+    if low > 0:
         return f"higher than {control}"
-    if row["high"] < 0:
+    if high < 0:
         return f"lower than {control}"
     return "no detectable difference"

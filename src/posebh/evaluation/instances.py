@@ -65,7 +65,8 @@ class InstanceScores:
         return int(self.image.max()) + 1 if self.image.size else 0
 
 
-def _gt_keypoints(ann: dict, dataset: str) -> np.ndarray:
+def gt_keypoints(ann: dict, dataset: str) -> np.ndarray:
+    """(K, 3) x, y, visibility of one GT annotation (COCO-WholeBody: its five part fields joined)."""
     if dataset == "coco_wholebody":
         flat = [v for f in WHOLEBODY_FIELDS for v in ann.get(f, [])]
     else:
@@ -90,16 +91,21 @@ def oks_one(det: np.ndarray, ann: dict, g: np.ndarray, sigmas: np.ndarray, use_a
     return float(np.sum(np.exp(-e)) / e.shape[0])
 
 
-def _order(gt: dict) -> tuple[list[dict], np.ndarray]:
+def unit_keys(gt: dict) -> tuple[list[dict], list]:
     """Non-crowd GT annotations ordered by (image id, annotation id), and the resampling unit of
-    each: its video when every image names one (frames of a clip are not independent), else its
-    image."""
+    each as a key: its video id when every image names one (frames of a clip are not
+    independent), else its image id."""
     anns = sorted((a for a in gt["annotations"] if not a.get("iscrowd", 0)),
                   key=lambda a: (a["image_id"], a["id"]))
     images = gt.get("images", [])
     video = {im["id"]: im["video_id"] for im in images} if images and all(
         "video_id" in im for im in images) else {}
-    unit = [video.get(a["image_id"], a["image_id"]) if video else a["image_id"] for a in anns]
+    return anns, [video.get(a["image_id"], a["image_id"]) if video else a["image_id"] for a in anns]
+
+
+def _order(gt: dict) -> tuple[list[dict], np.ndarray]:
+    """``unit_keys`` with each unit as its index among the sorted keys (0..n_units-1)."""
+    anns, unit = unit_keys(gt)
     index = {u: n for n, u in enumerate(sorted(set(unit)))}
     return anns, np.array([index[u] for u in unit], dtype=np.int64)
 
@@ -126,7 +132,7 @@ def oks_instances(gt: dict, results: list[dict], dataset: str) -> InstanceScores
     oks, score = np.full(n, np.nan), np.full(n, np.nan)
     ignored = np.zeros(n, dtype=bool)
     for i, a in enumerate(anns):
-        g = _gt_keypoints(a, dataset)
+        g = gt_keypoints(a, dataset)
         ignored[i] = not (g[:, 2] > 0).any()
         r = dets.get(a["id"])
         if r is None:
@@ -151,7 +157,7 @@ def pckh_instances(gt: dict, results: list[dict], dataset: str = "mpii", thr: fl
     keep[list(MPII_MEAN_EXCLUDED)] = False
     hits, labelled = np.zeros(len(anns)), np.zeros(len(anns))
     for i, a in enumerate(anns):
-        g = _gt_keypoints(a, dataset)
+        g = gt_keypoints(a, dataset)
         vis = (g[:, 2] > 0) & keep
         labelled[i] = vis.sum()
         r = dets.get(a["id"])

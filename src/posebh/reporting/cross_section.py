@@ -1,7 +1,10 @@
 """Evidence section: the hidden-truth cross-skeleton matrix (head x image source) and the CSS audit.
 
 Reads what the ``cross_skeleton`` stage writes (``reports/metrics/cross_skeleton.json``):
-``{matrix: {model: {head: {source: {AP, PCK@0.1, n_images}}}}, css_audit: {same nesting}, notes}``.
+``{matrix: {model: {head: {source: {AP, PCK@0.1, n_images}}}}, css_audit: {same nesting}, notes}``,
+and its per-instance scores (``data/08_reporting/cross_skeleton_scores.json``) for the paired
+bootstrap interval of the off-diagonal means (``evaluation.cross_bootstrap``; settings of the
+``seeds`` parameters).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from posebh.evaluation.bootstrap import BootstrapConfig, direction
+from posebh.evaluation.cross_bootstrap import off_diagonal_intervals, parse
 from posebh.reporting import figures, html
 from posebh.reporting.sections import Figure, Section
 
@@ -39,9 +44,22 @@ def matrix_table(nested: dict) -> pd.DataFrame:
     return df[["model", "head", "source", "diagonal", "AP", PCK, "n_images"]]
 
 
-def summary(df: pd.DataFrame, control: str, headline: str) -> pd.DataFrame:
+def intervals(scores: dict, control: str, headline: str, cfg: BootstrapConfig) -> pd.DataFrame:
+    """``off_diagonal_intervals`` of the stored scores, indexed by model (empty without scores)."""
+    cells, units = parse(scores)
+    rows = off_diagonal_intervals(cells, units, control, headline, cfg) if cells else []
+    return pd.DataFrame(rows, columns=["model", "cells", "mean", "low", "high"]).set_index("model")
+
+
+def interval_text(low: float, high: float, decimals: int = 1) -> str:
+    return f"[{html.number(low, decimals)}, {html.number(high, decimals)}]"
+
+
+def summary(df: pd.DataFrame, control: str, headline: str,
+            ci: pd.DataFrame | None = None, level: float = 0.95) -> pd.DataFrame:
     """Mean AP / PCK@0.1 (x100) over diagonal and off-diagonal cells per model, and the
-    headline - control difference over the off-diagonal cells both have (paired by cell)."""
+    headline - control difference over the off-diagonal cells both have (paired by cell); with
+    ``ci`` (``intervals``) the off-diagonal AP's interval and, for the difference, its verdict."""
     out = []
     for model, g in df.groupby("model", sort=False):
         diag, off = g[g["diagonal"]], g[~g["diagonal"]]
@@ -57,7 +75,38 @@ def summary(df: pd.DataFrame, control: str, headline: str) -> pd.DataFrame:
             out.append({"model": f"{headline} − {control}", "off-diag AP": 100 * d["AP"].mean(),
                         f"off-diag {PCK}": 100 * d[PCK].mean(), "off-diag cells": len(d),
                         "cells where AP rises": int((d["AP"] > 0).sum())})
-    return pd.DataFrame(out).set_index("model")
+    table = pd.DataFrame(out).set_index("model")
+    if ci is not None and not ci.empty:
+        col = f"off-diag AP {100 * level:g} % interval"
+        table[col] = [interval_text(ci.at[m, "low"], ci.at[m, "high"]) if m in ci.index else "–"
+                      for m in table.index]
+        diff = f"{headline} − {control}"
+        table["verdict"] = ["" if m != diff or m not in ci.index else
+                            direction(ci.at[m, "low"], ci.at[m, "high"], control)
+                            for m in table.index]
+    return table
+
+
+def interval_note(ci: pd.DataFrame, control: str, headline: str, cfg: BootstrapConfig) -> str:
+    """The summary's interval in words: a difference is called only when it excludes 0."""
+    level = f"{100 * cfg.level:g} %"
+    how = (f"{level} percentile intervals from {cfg.resamples} bootstrap replicates; each "
+           "replicate draws every source's val images (APT-36K: its videos) with replacement, the "
+           "same draw for every head and every model, so the models pair image by image, and "
+           "recomputes each off-diagonal cell's AP under those weights. They cover val-image "
+           "sampling only (one seed).")
+    diff = f"{headline} − {control}"
+    if diff not in ci.index:
+        return how + f" No interval for {diff}: the stage did not score both models."
+    r = ci.loc[diff]
+    words = direction(r["low"], r["high"], control)
+    verdict = (f"{headline} is {words} on the off-diagonal cells (the interval excludes 0)"
+               if words != "no detectable difference" else
+               f"no detectable difference between {headline} and {control} on the off-diagonal "
+               "cells (the interval includes 0)")
+    return (how + f" {diff}, off-diagonal AP over {int(r['cells'])} cells: "
+            f"{html.number(r['mean'], 2, signed=True)} {interval_text(r['low'], r['high'], 2)}: "
+            f"{verdict}.")
 
 
 def heatmap(df: pd.DataFrame) -> figures.plt.Figure:
@@ -94,6 +143,10 @@ def audit_table(nested: dict) -> pd.DataFrame:
     return pd.DataFrame(columns=cols) if df.empty else df[[c for c in cols if c in df]]
 
 
+HOW = ("in each matrix a row is a dataset head and a column a dataset's val images; the diagonal "
+       "is the head on its own data, off-diagonal cells are the transfer that CSS is meant to help.")
+
+
 def section(inputs: ReportInputs) -> Section | None:
     """The cross-skeleton section, or None when the stage wrote nothing to show."""
     data = inputs.cross_skeleton or {}
@@ -102,18 +155,27 @@ def section(inputs: ReportInputs) -> Section | None:
         return None
     audit = audit_table(data.get("css_audit", {}))
     ab = inputs.ablation
-    summ = summary(matrix, ab.control, ab.headline)
+    p = inputs.params.get("seeds") or {}
+    cfg = BootstrapConfig(int(p.get("resamples", 1000)), float(p.get("level", 0.95)))
+    ci = intervals(inputs.cross_scores, ab.control, ab.headline, cfg)
+    summ = summary(matrix, ab.control, ab.headline, ci, cfg.level)
     notes = [*data.get("notes", []),
              (f"Summary: mean over cells, x100; '{ab.headline} − {ab.control}' averages the "
-              "paired off-diagonal differences (one seed, no interval).")]
+              "paired off-diagonal differences (one seed).")
+             + (" " + interval_note(ci, ab.control, ab.headline, cfg) if not ci.empty else
+                " No interval: the stage wrote no per-instance scores.")]
     shown = audit.drop(columns=["conf_thr", "d_thr"], errors="ignore").set_index(
         ["model", "head", "source"]) if not audit.empty else audit
-    blocks = [html.table_html(summ, precision=1)]
+    blocks = [html.table_html(summ, precision=1, caption="Summary of the cross-skeleton AP "
+                              "matrices (mean over cells, x100; intervals: paired bootstrap over "
+                              "val images).")]
     if not audit.empty:
-        blocks.append(html.table_html(shown, precision=2))
+        blocks.append(html.table_html(shown, precision=2, caption="CSS audit: pseudo-labels per "
+                                      "model, head and source dataset."))
     fig = Figure(figures.to_data_uri(heatmap(matrix)),
                  "OKS AP x100 of each head (row) on each source's val images (column), against "
                  "the hidden truth; bold = own dataset.", "cross-skeleton AP matrices")
     return Section("cross-skeleton", "Cross-skeleton evaluation on hidden truth",
-                   tuple(notes), tuple(blocks), (fig,),
-                   {"cross_skeleton": matrix, "css_audit": audit})
+                   HOW, tuple(notes), tuple(blocks), (fig,),
+                   {"cross_skeleton": matrix, "css_audit": audit,
+                    "cross_skeleton_summary": summ.reset_index()})

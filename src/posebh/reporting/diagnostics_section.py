@@ -61,7 +61,7 @@ def gradient_figure(histories: dict[str, list[dict]]) -> plt.Figure:
                 x, y = _series(histories[name], f"grad/{term}/{module}")
                 x, y = [a for a, b in zip(x, y) if b > 0], [b for b in y if b > 0]  # 0: not drawn
                 if x:
-                    ax.plot(x, y, marker="o", ms=3, color=f"C{i}", label=term,
+                    ax.plot(x, y, marker=figures.marker(i), ms=3, color=f"C{i}", label=term,
                             linestyle="--" if term == "total" else "-")
             ax.set_yscale("log")
             ax.grid(alpha=0.3)
@@ -98,7 +98,7 @@ def state_figure(histories: dict[str, list[dict]]) -> plt.Figure:
             for k, style in zip(keys, ("-", "--")):
                 x, y = _series(hist, k)
                 if x:
-                    ax.plot(x, y, style, marker="o", ms=3, color=f"C{i}",
+                    ax.plot(x, y, style, marker=figures.marker(i), ms=3, color=f"C{i}",
                             label=name if style == "-" else "_nolegend_")
         ax.set_title(title, fontsize=8)
         ax.set_xlabel("epoch", fontsize=8)
@@ -130,7 +130,8 @@ def css_figure(name: str, hist: list[dict]) -> plt.Figure | None:
             for kind, style in (("kept", "-"), ("cand", "--")):
                 x, y = _series(hist, f"css_{kind}/{head}/{source}")
                 if x:
-                    ax.plot(x, [max(v, 0.5) for v in y], style, marker="o", ms=3, color=f"C{i}",
+                    ax.plot(x, [max(v, 0.5) for v in y], style, marker=figures.marker(i), ms=3,
+                            color=f"C{i}",
                             label=source if kind == "kept" else "_nolegend_")
         ax.set_yscale("log")
         ax.set_title(f"{name}: head {head}", fontsize=8)
@@ -206,6 +207,11 @@ def section(inputs: ReportInputs) -> Section | None:
     notes = (("Diagnostics cost a few extra passes per epoch, not per step, and leave training "
               "bit-identical (tested on CPU). The table gives each variant's last epoch; "
               "tables/diagnostics.csv has every epoch of every variant (grid points included)."),)
-    return Section(anchor="diagnostics", title="Mechanism diagnostics", notes=notes,
-                   blocks=(html.table_html(summary(diagnosed).map(_short)),),
+    return Section(anchor="diagnostics", title="Mechanism diagnostics",
+                   how="each figure follows one quantity per epoch and variant; the table is each "
+                       "variant's last epoch. Zero gradient or zero drift marks a part that did "
+                       "not train.",
+                   notes=notes,
+                   blocks=(html.table_html(summary(diagnosed).map(_short),
+                                           caption="Last-epoch diagnostics per variant."),),
                    figures=tuple(figs), tables={"diagnostics": diagnostics_table(all_diag)})

@@ -113,12 +113,14 @@ def section(inputs) -> Section | None:
     if table.empty:
         return None
     tables = {"floor_datasets": table}
-    blocks = [html.table_html(table, precision=1, index=False)]
+    blocks = [html.table_html(table, precision=1, index=False, caption="Model AP and PCK@0.2 "
+                              "beside the AP of the training targets themselves, per dataset.")]
     if "coco_wholebody" in set(table["dataset"]):
         parts = wholebody_parts(inputs.val_sets["coco_wholebody"], metrics["coco_wholebody"], (iw, ih),
                                 sigma)
         tables["floor_wholebody_parts"] = parts
-        blocks.append(html.table_html(parts, precision=1, index=False))
+        blocks.append(html.table_html(parts, precision=1, index=False, caption="COCO-WholeBody "
+                                      "AP per body part (model and targets)."))
     low = table[(table["metric"] == "AP") & (table["model"] < FLOOR_AP)]["dataset"].tolist()
     aic, face = np.mean(skeletons.get("aic").sigmas), np.array(skeletons.get("coco_wholebody").sigmas)[
         [i for i, p in enumerate(body_parts.body_parts("coco_wholebody")) if p == "face"]]
@@ -137,4 +139,6 @@ def section(inputs) -> Section | None:
          f"size they sit a few pixels apart and the MSRA target rounds each to an integer pixel."),
     )
     return Section(anchor="floor-datasets", title="Floor datasets: why AIC and WholeBody AP are low",
+                   how="compare the model's AP with the targets' AP on the same row: a model "
+                       "close to its targets' AP is at the floor this heatmap size allows.",
                    notes=notes, blocks=tuple(blocks), tables=tables)

@@ -22,12 +22,18 @@ RELEASED_LABEL = "↳ released weights evaluated here"
 MINUS = "\u2212"
 
 
-def table_html(df: pd.DataFrame, precision: int = 1, text: bool = False, index: bool = True) -> Markup:
-    """A plain, byte-stable HTML table (no random Styler ids); ``text``: left-aligned cells."""
+def table_html(df: pd.DataFrame, precision: int = 1, text: bool = False, index: bool = True,
+               caption: str = "") -> Markup:
+    """A plain, byte-stable HTML table (no random Styler ids) with a ``<caption>`` (escaped);
+    ``text``: left-aligned cells."""
     if df.empty:
         return Markup("<p class='note'>(no rows)</p>")
-    return Markup(df.to_html(float_format=lambda v: f"{v:.{precision}f}", border=0, na_rep="–",
-                             classes="text" if text else None, index=index))
+    table = df.to_html(float_format=lambda v: f"{v:.{precision}f}", border=0, na_rep="–",
+                       classes="text" if text else None, index=index)
+    if caption:
+        head, _, rest = table.partition(">")
+        table = f"{head}>\n  <caption>{Markup.escape(caption)}</caption>{rest}"
+    return Markup(table)
 
 
 def number(value: float | None, decimals: int, signed: bool = False) -> str:
@@ -122,6 +128,9 @@ def protocol_footnotes(cells: pd.DataFrame) -> list[str]:
 
 
 def render(**context: object) -> str:
-    """The page; DataFrames in ``context`` become plain HTML tables."""
-    ctx = {k: table_html(v) if isinstance(v, pd.DataFrame) else v for k, v in context.items()}
+    """The page; DataFrames in ``context`` become plain HTML tables, captioned by the
+    ``captions`` entry (context key -> caption)."""
+    captions: dict = context.pop("captions", {})  # type: ignore[assignment]
+    ctx = {k: table_html(v, caption=captions.get(k, "")) if isinstance(v, pd.DataFrame) else v
+           for k, v in context.items()}
     return _ENV.get_template("report.html").render(**ctx)

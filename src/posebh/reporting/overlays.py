@@ -1,4 +1,5 @@
-"""Qualitative overlays (PoseBH Figs. 4, 7, 8 analogues): two models' predicted skeletons side by side."""
+"""Qualitative overlays (PoseBH Figs. 4, 7, 8 analogues): the ground truth and each model's
+predicted skeletons side by side."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from posebh import skeletons  # noqa: E402
+from posebh.evaluation.instances import gt_keypoints
 
-MODEL_COLOURS: tuple[str, ...] = ("#e8710a", "#1a73e8", "#188038", "#a142f4")
+MODEL_COLOURS: tuple[str, ...] = ("#e8710a", "#1a73e8", "#a142f4", "#c5221f")
+GT_COLOUR = "#188038"
+GT = "ground truth"
 
 
 def pick_images(coco: dict, n: int) -> list[dict]:
@@ -23,6 +27,18 @@ def pick_images(coco: dict, n: int) -> list[dict]:
 
 def image_path(coco: dict, image: dict) -> Path:
     return Path(coco.get("info", {}).get("image_root", ".")) / image["file_name"]
+
+
+def gt_results(coco: dict, image_id: int, dataset: str) -> list[dict]:
+    """The image's GT annotations as results: labelled keypoints (visibility > 0) score 1, others 0."""
+    out = []
+    for ann in coco.get("annotations", []):
+        if ann.get("image_id") != image_id:
+            continue
+        kp = gt_keypoints(ann, dataset).copy()  # (K, 3)
+        kp[:, 2] = (kp[:, 2] > 0).astype(float)
+        out.append({"image_id": image_id, "keypoints": kp.reshape(-1).tolist(), "score": 1.0})
+    return out
 
 
 def _load(path: Path) -> np.ndarray | None:
@@ -52,13 +68,14 @@ def _draw(ax: plt.Axes, pixels: np.ndarray | None, results: list[dict], edges: t
 
 def overlay_figure(dataset: str, coco: dict, predictions: dict[str, list[dict] | None],
                    n_images: int = 2, min_score: float = 0.3) -> plt.Figure:
-    """Rows: the first ``n_images`` val images; columns: one per model (``None`` = not run).
+    """Rows: the first ``n_images`` val images; columns: the ground truth (``coco``'s labelled
+    keypoints), then one per model (``None`` = not run).
 
     ``predictions`` maps model name -> COCO-format results
-    ``[{image_id, category_id, keypoints (flat K*3), score}]`` for ``dataset``; no GT is drawn.
+    ``[{image_id, category_id, keypoints (flat K*3), score}]`` for ``dataset``.
     """
     images = pick_images(coco, n_images)
-    models = list(predictions)
+    models = [GT, *predictions]
     edges = skeletons.get(dataset).edges
     fig, axes = plt.subplots(max(len(images), 1), max(len(models), 1), squeeze=False,
                              figsize=(1.95 * max(len(models), 1), 1.95 * max(len(images), 1) + 0.3))
@@ -66,12 +83,14 @@ def overlay_figure(dataset: str, coco: dict, predictions: dict[str, list[dict] |
         pixels = _load(image_path(coco, image))
         for c, model in enumerate(models):
             ax = axes[r][c]
-            results = predictions[model]
+            results = gt_results(coco, image["id"], dataset) if model == GT else predictions[model]
             if results is None:
                 ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes)
+            elif model == GT:
+                _draw(ax, pixels, results, edges, GT_COLOUR, 0.5)
             else:
                 mine = [p for p in results if p.get("image_id") == image["id"]]
-                _draw(ax, pixels, mine, edges, MODEL_COLOURS[c % len(MODEL_COLOURS)], min_score)
+                _draw(ax, pixels, mine, edges, MODEL_COLOURS[(c - 1) % len(MODEL_COLOURS)], min_score)
             if r == 0:
                 ax.set_title(model, fontsize=9)
             if c == 0:

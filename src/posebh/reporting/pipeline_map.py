@@ -131,11 +131,11 @@ def section(inputs: ReportInputs) -> Section | None:
     uri = to_data_uri(figure(expanded, reduced(links)))
     return Section(
         anchor="pipeline-map", title="Pipeline map",
-        notes=(("How to read this: each box is one `dvc repro` stage (a `kedro run` of one pipeline, "
-               "`name@variant` for one entry of the experiment matrix); an arrow means the right "
-               "stage runs after the left one because it reads what the left one writes (arrows "
-               "implied by a longer path are left out). Editing a stage re-runs everything it "
-               "reaches. `dvc dag` prints the same graph in a terminal."),),
+        how=("each box is one `dvc repro` stage (a `kedro run` of one pipeline, `name@variant` for "
+             "one entry of the experiment matrix); an arrow means the right stage runs after the "
+             "left one because it reads what the left one writes (arrows implied by a longer path "
+             "are left out), so editing a stage re-runs everything it reaches. `dvc dag` prints the "
+             "same graph in a terminal."),
         figures=(Figure(uri, f"The {len(expanded)} stages of dvc.yaml ({len(links)} stage-to-stage "
                              "file dependencies, drawn without the implied ones).",
                         "Stage boxes in columns from download to report, joined by arrows."),),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -12,12 +13,14 @@ import pandas as pd
 from posebh import skeletons
 from posebh.experiments import Ablation
 from posebh.reporting import (
+    bars,
     compare,
     cross_section,
     diagnostics_section,
     figures,
     floor,
     html,
+    loss_charts,
     overlays,
     pipeline_map,
     protocols,
@@ -27,7 +30,7 @@ from posebh.reporting import (
     timings,
     tsne,
 )
-from posebh.reporting.sections import Section, csv_links
+from posebh.reporting.sections import Figure, Section, csv_links
 
 OVERLAY_MODELS: tuple[str, ...] = ("baseline", "posebh")
 
@@ -49,9 +52,15 @@ class ReportInputs:
     transfer_prototypes: dict[str, dict] = field(default_factory=dict)  # target -> same structure
     seeds: dict = field(default_factory=dict)  # {"scores": {variant: {seed: {dataset: instance scores}}}}
     cross_skeleton: dict = field(default_factory=dict)  # what the cross_skeleton stage writes
+    cross_scores: dict = field(default_factory=dict)  # its per-instance scores {units, cells}
     pipeline: dict = field(default_factory=dict)  # dvc.yaml's `stages` (the pipeline map)
     matrix_lists: dict = field(default_factory=dict)  # foreach list name -> matrix entries
     released: dict = field(default_factory=dict)  # reports/metrics/released.json (model -> entry)
+
+    @cached_property
+    def seed_table(self) -> pd.DataFrame | None:
+        """Table 5 over seeds (``seeds_section.table``), computed once per inputs object."""
+        return seeds_section.table(self)
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,26 @@ def _overlay_section(inputs: ReportInputs, cfg: dict) -> list[dict]:
     return out
 
 
+def _bar_chart(inputs: ReportInputs) -> Figure | None:
+    """Per-dataset bars of the non-grid variants (grid points are in Tables 6-8 and the sweeps)."""
+    runs = {v: inputs.metrics[v] for v in [*inputs.variants, *inputs.metrics]
+            if v in inputs.metrics and not compare.grid_spec(inputs.variants.get(v, {}))}
+    values = bars.bar_values(runs, inputs.seed_table)
+    if values.empty:
+        return None
+    return Figure(figures.to_data_uri(bars.bar_figure(values, order=list(runs))), bars.caption(values),
+                  "bar charts of the headline metric per dataset, one bar per variant")
+
+
+def _loss_chart(inputs: ReportInputs) -> Figure | None:
+    histories = {v: h for v, h in inputs.histories.items() if h}
+    if not loss_charts.loss_terms(histories):
+        return None
+    grid = {v for v, s in inputs.variants.items() if compare.grid_spec(s)}
+    return Figure(figures.to_data_uri(loss_charts.loss_figure(histories, faint=grid)),
+                  loss_charts.caption(histories), "training loss per term and epoch, per variant")
+
+
 def _grid_text(grid: dict) -> str:
     if not grid:
         return ""
@@ -173,28 +202,40 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
     transfer = tables.transfer_table(inputs.transfer_metrics, protos["transfer"])
     tsne_note, tsne_uri, neighbours = _prototype_section(inputs, cfg.get("tsne", {}))
     ov_cfg = cfg.get("overlays", {})
-    grid = {v for v, s in inputs.variants.items() if compare.grid_spec(s)}
     sections = evidence_sections(inputs)
     page = html.render(
         prov=provenance,
         profile_note=cfg.get("note", ""),
         headline_table=html.table_html(compare.headline(results, inputs.ablation.baseline,
                                                            inputs.ablation.headline,
-                                                           inputs.ablation.control), index=False),
+                                                           inputs.ablation.control), index=False,
+                                       caption="Headline metrics of this run, in %."),
         paper_tables=[html.comparison_view(c) for c in comparisons.values()],
-        variants_table=html.table_html(_variants_table(inputs), text=True, index=False),
+        variants_table=html.table_html(_variants_table(inputs), text=True, index=False,
+                                       caption="The experiment matrix's variants and whether "
+                                               "each ran in this profile."),
+        results_chart=_bar_chart(inputs),
         results_table=tables.wide(long),
         transfer_table=tables.wide(transfer, rows=("target", "metric"), column="init"),
         tsne_note=tsne_note,
         tsne_figure=tsne_uri,
-        neighbours_table=html.table_html(neighbours, precision=3, text=True, index=False),
-        overlay_note=(f"Predicted skeletons (no ground truth drawn) of {' vs '.join(OVERLAY_MODELS)} on the "
-                      f"first {ov_cfg.get('images_per_dataset', 2)} validation images (by id) of each "
-                      f"source dataset; keypoints with score ≥ {ov_cfg.get('min_keypoint_score', 0.3)}."),
+        neighbours_table=html.table_html(neighbours, precision=3, text=True, index=False,
+                                         caption="Nearest keypoints of each other dataset to "
+                                                 "the probe keypoints (cosine similarity)."),
+        overlay_note=(f"Left column: the ground truth (labelled keypoints, green); then the predicted "
+                      f"skeletons of {' and '.join(OVERLAY_MODELS)}, on the first "
+                      f"{ov_cfg.get('images_per_dataset', 2)} validation images (by id) of each "
+                      f"source dataset; predicted keypoints with score ≥ "
+                      f"{ov_cfg.get('min_keypoint_score', 0.3)}."),
         overlays=_overlay_section(inputs, ov_cfg),
-        curves=(figures.to_data_uri(figures.training_curves(inputs.histories, faint=grid))
-                if inputs.histories else None),
+        curves=_loss_chart(inputs),
         split_table=pd.DataFrame(inputs.split_summary).T,
+        captions={"results_table": "Every variant's headline numbers per dataset (rows) and "
+                                   "variant (columns), in % (EPE in px).",
+                  "transfer_table": "Transfer runs: metric per target (rows) and init (columns), "
+                                    "in % (EPE in px).",
+                  "split_table": "APT-36K analogue split: videos, images, instances and species "
+                                 "per split."},
         sections=sections,
         files=_files(inputs, list(comparisons), sections),
     )

@@ -24,11 +24,13 @@ class Figure:
 
 @dataclass(frozen=True)
 class Section:
-    """One evidence section: ``anchor`` (HTML id), ``title``, ``notes`` (paragraphs, plain text or
-    Markup), ``blocks`` (Markup: tables), ``figures``, ``tables`` (CSV name -> DataFrame)."""
+    """One evidence section: ``anchor`` (HTML id), ``title``, ``how`` (one line: how to read it),
+    ``notes`` (paragraphs, plain text or Markup), ``blocks`` (Markup: captioned tables),
+    ``figures``, ``tables`` (CSV name -> DataFrame)."""
 
     anchor: str
     title: str
+    how: str = ""
     notes: tuple[str | Markup, ...] = ()
     blocks: tuple[Markup, ...] = ()
     figures: tuple[Figure, ...] = ()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from posebh.evaluation.bootstrap import MEAN, BootstrapConfig, summarise, verdict
 from posebh.evaluation.instances import InstanceScores
@@ -62,26 +63,39 @@ def _wide(table: pd.DataFrame, cell) -> pd.DataFrame:
     return wide.reindex(index=list(dict.fromkeys(t["variant"])), columns=order)
 
 
+CALLED = {"marker": "D", "color": "tab:red", "s": 22}  # interval excludes 0
+NOT_CALLED = {"marker": "o", "color": "0.2", "s": 18}
+
+
 def forest_figure(table: pd.DataFrame, control: str) -> plt.Figure:
-    """Paired difference vs the control with its interval, one panel per dataset."""
+    """The ablation-delta chart: paired difference vs the control with its interval, one panel per
+    dataset (marker and colour say whether the interval excludes 0)."""
     rows = table[table["paired_seeds"] > 0]
     labels = list(dict.fromkeys(rows["label"]))
     variants = list(dict.fromkeys(rows["variant"]))
-    fig, axes = plt.subplots(1, len(labels), figsize=(1.9 * len(labels), 0.45 * len(variants) + 1.2),
+    cols = min(len(labels), 4)
+    n_rows = -(-len(labels) // cols)
+    fig, axes = plt.subplots(n_rows, cols, figsize=(2.8 * cols, (0.5 * len(variants) + 1.0) * n_rows + 0.6),
                              sharey=True, squeeze=False)
-    for ax, label in zip(axes[0], labels):
+    for ax, label in zip(axes.flat, labels):
         sub = rows[rows["label"] == label].set_index("variant").reindex(variants)
         y = np.arange(len(variants))
         err = np.vstack([sub["diff"] - sub["low"], sub["high"] - sub["diff"]])
         called = (sub["low"] > 0) | (sub["high"] < 0)
         ax.errorbar(sub["diff"], y, xerr=err, fmt="none", ecolor="0.4", capsize=3)
-        ax.scatter(sub["diff"], y, c=np.where(called, "tab:red", "0.2"), zorder=3, s=18)
+        for mask, style in ((called, CALLED), (~called, NOT_CALLED)):
+            ax.scatter(sub["diff"][mask], y[mask.to_numpy()], zorder=3, **style)
         ax.axvline(0, color="0.6", linewidth=0.8)
-        ax.set_title(label, fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_title(label, fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    for ax in list(axes.flat)[len(labels):]:
+        ax.set_visible(False)
     axes[0][0].set_yticks(np.arange(len(variants)), variants)
-    axes[0][0].invert_yaxis()
-    fig.supxlabel(f"difference to {control} (points; red: interval excludes 0)", fontsize=8)
+    axes[0][0].invert_yaxis()  # shared y: every panel lists the variants top-down
+    fig.suptitle(f"Ablation deltas: variant \u2212 {control}", fontsize=10)
+    fig.supxlabel(f"difference to {control}, points of the metric (red diamond: interval excludes 0; "
+                  "dark circle: includes 0)", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -100,14 +114,26 @@ def _summary(table: pd.DataFrame, headline: str, control: str) -> str:
             f"{len(rows) - len(called)} of {len(rows)} columns.")
 
 
-def section(inputs: ReportInputs) -> Section | None:
-    scores = (inputs.seeds or {}).get("scores")
-    if not scores:
-        return None
+def config(inputs: ReportInputs) -> BootstrapConfig:
     p = inputs.params.get("seeds") or {}
-    cfg = BootstrapConfig(int(p.get("resamples", 1000)), float(p.get("level", 0.95)))
+    return BootstrapConfig(int(p.get("resamples", 1000)), float(p.get("level", 0.95)))
+
+
+def table(inputs: ReportInputs) -> pd.DataFrame | None:
+    """``seeds_table`` of this run, or None without seed scores (``ReportInputs.seed_table``
+    caches it: the seeds section and the bar charts share one computation)."""
+    scores = (inputs.seeds or {}).get("scores")
+    return seeds_table(scores, inputs.ablation.control, config(inputs)) if scores else None
+
+
+def section(inputs: ReportInputs) -> Section | None:
+    table = inputs.seed_table
+    if table is None:
+        return None
+    scores = inputs.seeds["scores"]
+    p = inputs.params.get("seeds") or {}
+    cfg = config(inputs)
     ab = inputs.ablation
-    table = seeds_table(scores, ab.control, cfg)
     shared = p.get("baseline", "shared") == "shared"
     level = f"{100 * cfg.level:g} %"
     notes = (
@@ -127,11 +153,20 @@ def section(inputs: ReportInputs) -> Section | None:
         _summary(table, ab.headline, ab.control),
     )
     return Section(
-        anchor="seeds", title="Table 5 over seeds: mean ± std and paired intervals",
+        anchor="seeds", title="Table 5 over seeds: ablation deltas with paired intervals",
         notes=notes,
-        blocks=(html.table_html(_wide(table, _cell), text=True),
-                html.table_html(_wide(table, _interval), text=True)),
+        how=(f"the chart shows each variant minus {ab.control} per dataset: a point right of the grey "
+             "line is a gain, and a difference counts only where its interval does not cross "
+             "the line."),
+        blocks=(html.table_html(_wide(table, _cell), text=True,
+                                caption="Mean ± std over seeds (number of seeds), per variant "
+                                        "and dataset."),
+                html.table_html(_wide(table, _interval), text=True,
+                                caption=f"Ablation deltas: Δ vs {ab.control} [{level} paired "
+                                        "interval].")),
         figures=(Figure(figures.to_data_uri(forest_figure(table, ab.control)),
-                        f"Paired difference to {ab.control}, {level} interval.",
-                        "paired differences with intervals"),),
+                        f"Ablation deltas: each variant \u2212 {ab.control} per dataset (the Δ "
+                        f"table above), with its {level} paired bootstrap interval; the grey line "
+                        "is no difference.",
+                        "ablation deltas with paired intervals"),),
         tables={"table5_seeds": table})

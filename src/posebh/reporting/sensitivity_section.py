@@ -87,10 +87,10 @@ def sweep_figure(table: pd.DataFrame) -> plt.Figure:
     for ax, param in zip(axes[0], params):
         sub = table[table["param"] == param]
         numeric = all(isinstance(v, (int, float)) for v in sub["value"])
-        for label, rows in sub.groupby("label", sort=False):
+        for i, (label, rows) in enumerate(sub.groupby("label", sort=False)):
             rows = rows.sort_values("value") if numeric else rows
             x = rows["value"].astype(float) if numeric else np.arange(len(rows))
-            line, = ax.plot(x, rows["value_metric"], marker="o", ms=3, label=label)
+            line, = ax.plot(x, rows["value_metric"], marker=figures.marker(i), ms=3, label=label)
             std = rows["std"].fillna(0.0)
             ax.fill_between(x, rows["value_metric"] - std, rows["value_metric"] + std,
                             color=line.get_color(), alpha=0.2)
@@ -135,6 +135,11 @@ def section(inputs: ReportInputs) -> Section | None:
                               values="value_metric", sort=False).reset_index()
             if not table.empty else table)
     wide.columns.name = None
-    return Section(anchor="sensitivity", title="Sensitivity sweeps", notes=tuple(notes),
-                   blocks=(html.table_html(wide, precision=2, text=True, index=False),),
+    return Section(anchor="sensitivity", title="Sensitivity sweeps",
+                   how="one line per dataset against the swept value; a flat line means the "
+                       "metric does not depend on that hyper-parameter at this scale.",
+                   notes=tuple(notes),
+                   blocks=(html.table_html(wide, precision=2, text=True, index=False,
+                                           caption="Headline metric per swept value (rows) and "
+                                                   "dataset (columns)."),),
                    figures=figs, tables={"sensitivity": table})

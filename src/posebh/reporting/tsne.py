@@ -91,7 +91,7 @@ def _ordered(datasets: Iterable[str]) -> list[str]:
 
 
 def tsne_figure(xy: np.ndarray, labels: Sequence[Label], neighbours: pd.DataFrame) -> plt.Figure:
-    """Prototypes in 2-D coloured by dataset; probes and their nearest keypoints labelled."""
+    """Prototypes in 2-D, colour and marker by dataset; probes and their nearest keypoints labelled."""
     fig, ax = plt.subplots(figsize=(8.5, 6.5))
     datasets = np.array([d for d, _ in labels])
     colours = plt.get_cmap("tab10")
@@ -99,7 +99,7 @@ def tsne_figure(xy: np.ndarray, labels: Sequence[Label], neighbours: pd.DataFram
         sel = datasets == dataset
         transfer = dataset in skeletons.TRANSFER
         ax.scatter(xy[sel, 0], xy[sel, 1], s=22 if transfer else 10, color=colours(i % 10),
-                   marker="^" if transfer else "o", alpha=0.75, linewidths=0,
+                   marker=DATASET_MARKERS[i % len(DATASET_MARKERS)], alpha=0.75, linewidths=0,
                    label=f"{dataset} ({sel.sum()})")
     _annotate(ax, xy, labels, neighbours)
     ax.set_xticks([])
@@ -182,15 +182,32 @@ def part_figure(xy: np.ndarray, labels: Sequence[Label], unused: np.ndarray | No
     if dead.any():
         ax.scatter([], [], marker="o", facecolors="none", edgecolors="grey", s=16,
                    label=f"unused ({dead.sum()})")
+    for part, (x, y) in part_anchors(xy, parts, dead).items():  # names, not only colours
+        ax.annotate(part, (x, y), fontsize=9, fontweight="bold", color="#222222", ha="center",
+                    va="center", zorder=5,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": PART_COLOURS[part],
+                          "alpha": 0.9, "linewidth": 1.8})
     if neighbours is not None:
         _annotate(ax, xy, labels, neighbours)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title("t-SNE of the keypoint prototypes by body part (marker: dataset; hollow grey: "
-                 "never learned)", fontsize=10)
+    ax.set_title("Prototype t-SNE: colour and boxed name = body part, marker = dataset",
+                 fontsize=10)
     ax.legend(fontsize=7, markerscale=1.3, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     return fig
+
+
+def part_anchors(xy: np.ndarray, parts: np.ndarray, dead: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Body part -> the learned point closest to the part's median (where its name is written)."""
+    out = {}
+    for part in body_parts.part_names():
+        sel = (parts == part) & ~dead
+        if sel.any():
+            pts = xy[sel]
+            x, y = pts[np.argmin(((pts - np.median(pts, axis=0)) ** 2).sum(axis=1))]
+            out[part] = (float(x), float(y))
+    return out
 
 
 def _annotate(ax: plt.Axes, xy: np.ndarray, labels: Sequence[Label], neighbours: pd.DataFrame) -> None:

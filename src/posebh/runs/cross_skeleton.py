@@ -2,7 +2,9 @@
 skeleton is defined, scored against the hidden truth (``posebh.data.hidden``).
 
 Inference is exactly ``runs/evaluate.py``'s (GT boxes, flip test, the head's own expert), so a
-diagonal cell (head d on d's images) equals the model's usual own-dataset AP.
+diagonal cell (head d on d's images) equals the model's usual own-dataset AP. Each cell's
+per-instance scores are kept too (``evaluation.cross_skeleton.cell_instances``), so the report can
+bootstrap the off-diagonal means over val images without the predictions.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 import time
 from collections.abc import Mapping
 
-from posebh.evaluation.cross_skeleton import PCK_THR, score_head
+from posebh.evaluation.cross_skeleton import PCK_THR, cell_instances, score_head, source_units
 from posebh.evaluation.predict import predict
 from posebh.runs.config import CrossSkeletonConfig, EvalConfig, SampleConfig
 from posebh.runs.css_audit import NOTE as AUDIT_NOTE
@@ -31,15 +33,19 @@ NO_TRUTH = ("No hidden truth: real images carry one skeleton each, so no cross-s
 
 
 def cross_skeleton_rows(model: str, checkpoint: dict, hidden: Mapping[str, Mapping[str, dict]],
-                        sample: SampleConfig, evaluation: EvalConfig) -> list[dict]:
-    """Long rows {model, head, source, AP, PCK@0.1, n_images}, heads in model order, then sources.
+                        sample: SampleConfig, evaluation: EvalConfig
+                        ) -> tuple[list[dict], dict[str, dict[str, dict]]]:
+    """(long rows {model, head, source, AP, PCK@0.1, n_images}, heads in model order, then
+    sources; {head: {source: per-instance scores as a dict}}).
 
     ``hidden``: {source: {target: COCO GT of target on source's val images}}; a (head, source)
     pair without a GT (another domain, or a source the file lacks) is left out.
     """
     net = from_checkpoint(checkpoint)
     device = select_device(evaluation.device)
-    rows = []
+    units = {source: source_units(targets.values()) for source, targets in hidden.items()}
+    rows: list[dict] = []
+    scores: dict[str, dict[str, dict]] = {}
     for i, head in enumerate(net.cfg.datasets):
         for source, targets in hidden.items():
             if head not in targets:
@@ -50,20 +56,24 @@ def cross_skeleton_rows(model: str, checkpoint: dict, hidden: Mapping[str, Mappi
                               dark=evaluation.dark, batch_size=evaluation.batch_size)
             rows.append({"model": model, "head": head, "source": source,
                          **score_head(gt, results, head, evaluation.engine)})
-    return rows
+            scores.setdefault(head, {})[source] = cell_instances(gt, results, head,
+                                                                 units[source]).to_dict()
+    return rows, scores
 
 
 def cross_skeleton(checkpoints: Mapping[str, dict], hidden: Mapping[str, Mapping[str, dict]],
-                   sample: SampleConfig, evaluation: EvalConfig) -> tuple[list[dict], dict]:
-    """``cross_skeleton_rows`` of every named checkpoint -> (rows, seconds per model)."""
-    rows, seconds = [], {}
+                   sample: SampleConfig, evaluation: EvalConfig) -> tuple[list[dict], dict, dict]:
+    """``cross_skeleton_rows`` of every named checkpoint -> (rows, {model: {head: {source:
+    instance scores}}}, seconds per model)."""
+    rows, scores, seconds = [], {}, {}
     for name, ckpt in checkpoints.items():
         t0 = time.perf_counter()
-        rows += cross_skeleton_rows(name, ckpt, hidden, sample, evaluation)
+        model_rows, scores[name] = cross_skeleton_rows(name, ckpt, hidden, sample, evaluation)
+        rows += model_rows
         seconds[name] = round(time.perf_counter() - t0, 2)
         log.info("cross-skeleton %s: %d cells in %.1f s", name,
                  sum(r["model"] == name for r in rows), seconds[name])
-    return rows, seconds
+    return rows, scores, seconds
 
 
 def first_images(hidden: Mapping[str, Mapping[str, dict]], n: int | None
@@ -92,9 +102,10 @@ def nest_rows(rows: list[dict]) -> dict[str, dict[str, dict[str, dict]]]:
 
 def run_cross_skeleton(checkpoints: Mapping[str, dict], prototypes: Mapping[str, dict],
                        hidden: Mapping[str, Mapping[str, dict]], cfg: CrossSkeletonConfig,
-                       sample: SampleConfig, evaluation: EvalConfig) -> dict:
-    """{matrix, css_audit: {model: {head: {source: ...}}}, notes} for ``cfg``'s models (wall times
-    go to the log: a metrics file must not change from run to run).
+                       sample: SampleConfig, evaluation: EvalConfig) -> tuple[dict, dict]:
+    """({matrix, css_audit: {model: {head: {source: ...}}}, notes}, {units: {source: number of
+    resampling units}, cells: {model: {head: {source: instance scores}}}}) for ``cfg``'s models
+    (wall times go to the log: a metrics file must not change from run to run).
 
     ``checkpoints`` / ``prototypes``: by model name; an empty ``hidden`` (real data) gives empty
     results and a note saying why.
@@ -106,11 +117,11 @@ def run_cross_skeleton(checkpoints: Mapping[str, dict], prototypes: Mapping[str,
             raise ValueError(f"cross_skeleton.{key}: {missing} not among the models the stage "
                              f"reads ({sorted(have)})")
     if not hidden:
-        return {"matrix": {}, "css_audit": {}, "notes": [NO_TRUTH]}
+        return {"matrix": {}, "css_audit": {}, "notes": [NO_TRUTH]}, {"units": {}, "cells": {}}
     hidden = first_images(hidden, cfg.max_images)
     t0 = time.perf_counter()
-    rows, seconds = cross_skeleton({m: checkpoints[m] for m in cfg.models}, hidden, sample,
-                                   evaluation)
+    rows, scores, seconds = cross_skeleton({m: checkpoints[m] for m in cfg.models}, hidden,
+                                           sample, evaluation)
     audit = [r for m in cfg.css_audit for r in
              css_audit_rows(m, checkpoints[m], prototypes[m], hidden, sample, evaluation)]
     log.info("cross_skeleton seconds: %s, css_audit %.1f", seconds,
@@ -118,4 +129,6 @@ def run_cross_skeleton(checkpoints: Mapping[str, dict], prototypes: Mapping[str,
     subset = ([] if cfg.max_images is None else
               [f"Each source's first {cfg.max_images} val images by id (cross_skeleton.max_images), "
                "so a diagonal cell may differ from the model's own-dataset AP on the whole val set."])
-    return {"matrix": nest_rows(rows), "css_audit": nest_rows(audit), "notes": [MATRIX_NOTE, AUDIT_NOTE, *subset]}
+    units = {s: len(source_units(targets.values())) for s, targets in hidden.items()}
+    return ({"matrix": nest_rows(rows), "css_audit": nest_rows(audit),
+             "notes": [MATRIX_NOTE, AUDIT_NOTE, *subset]}, {"units": units, "cells": scores})

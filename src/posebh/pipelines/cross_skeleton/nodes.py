@@ -7,8 +7,9 @@ from posebh.runs.cross_skeleton import run_cross_skeleton
 
 
 def cross_skeleton(hidden_truth: dict, cross_skeleton: dict, data: dict, evaluation: dict,
-                   **models: dict) -> dict:
-    """{matrix, css_audit, notes}; ``models``: ``checkpoint__<v>`` / ``prototypes__<v>``."""
+                   **models: dict) -> tuple[dict, dict]:
+    """({matrix, css_audit, notes}, per-instance scores of every cell); ``models``:
+    ``checkpoint__<v>`` / ``prototypes__<v>``."""
     ckpts = {k.split("__", 1)[1]: v for k, v in models.items() if k.startswith("checkpoint__")}
     protos = {k.split("__", 1)[1]: v for k, v in models.items()
               if k.startswith("prototypes__") and v}

@@ -24,5 +24,5 @@ def create_pipeline(**kwargs) -> Pipeline:
                                      "cross_skeleton": "params:cross_skeleton",
                                      "data": "params:data", "evaluation": "params:evaluation",
                                      **model_inputs()},
-             outputs="cross_skeleton_metrics", name="cross_skeleton")
+             outputs=["cross_skeleton_metrics", "cross_skeleton_scores"], name="cross_skeleton")
     ])

@@ -48,6 +48,7 @@ def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> 
         prototypes=inputs.get("prototypes"),
         transfer_prototypes={t: p for t, p in (inputs.get("transfer_prototypes") or {}).items() if p},
         seeds=inputs.get("seeds") or {}, cross_skeleton=inputs.get("cross_skeleton") or {},
+        cross_scores=inputs.get("cross_scores") or {},
         pipeline=(inputs.get("pipeline") or {}).get("stages", {}),
         released=inputs.get("released") or {},
         matrix_lists={"variants": [n for n, v in variants.items() if v.get("kind") == "scratch"],

@@ -34,6 +34,7 @@ def report_inputs(variants: list[str]) -> dict[str, str]:
     slots["grid"] = "grid_metrics"
     slots["seeds__scores"] = "ablation_seed_scores"
     slots["cross_skeleton"] = "cross_skeleton_metrics"
+    slots["cross_scores"] = "cross_skeleton_scores"
     slots["released"] = "released_metrics"
     slots["split_summary"] = "apt36k_split_summary"
     slots["pipeline"] = "dvc_pipeline"
