@@ -46,13 +46,17 @@ def one_line(err: pytest.ExceptionInfo, path: Path, *fragments: str) -> None:
 
 
 def profile_params(env: str) -> dict:
-    """The parameters of ``conf/<env>`` as Kedro resolves them (soft-merged over conf/base)."""
-    from kedro.config import OmegaConfigLoader
-
-    from posebh.settings import CONFIG_LOADER_ARGS
+    """The parameters of ``conf/<env>`` as Kedro resolves them (soft-merged over conf/base and the
+    profile's parents)."""
+    from posebh.settings import CONFIG_LOADER_ARGS, CONFIG_LOADER_CLASS
 
     args = {k: v for k, v in CONFIG_LOADER_ARGS.items() if k != "default_run_env"}
-    return dict(OmegaConfigLoader(str(ROOT / "conf"), env=env, **args)["parameters"])
+    return dict(CONFIG_LOADER_CLASS(str(ROOT / "conf"), env=env, **args)["parameters"])
+
+
+def paper_real_params() -> dict:
+    """conf/paper's ``data`` parameters (soft-merged over conf/base)."""
+    return profile_params("paper")["data"]
 
 
 def keypoint_gt(k: int = 17, n_images: int = 3, seed: int = 0, head: bool = False) -> dict:

@@ -47,7 +47,7 @@ def test_bad_parameters_are_one_line_errors_naming_the_parameter(block, value, m
     assert "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize("env", ["base", "paper", "study", "test"])
+@pytest.mark.parametrize("env", ["base", "paper", "paper_smoke", "study", "test"])
 def test_every_profile_parses(env):
     check_params(profile_params(env))
 

@@ -20,6 +20,7 @@ EXAMPLES: dict[str, str] = {
     "bench-stage": "posebh bench-stage --reference HEAD~1 --repeats 1 --out /tmp/stage.json",
     "export": "posebh export --checkpoint data/06_models/posebh.pt --dataset coco "
               "--format onnx --out /tmp/posebh_coco.onnx",
+    "miniature-raw": "posebh miniature-raw --root data/01_raw   # then: dvc exp run -S profile=paper_smoke",
     "predict": "posebh predict --checkpoint data/06_models/posebh.pt --dataset coco "
                "--images my_photos/ --boxes dets.json --out /tmp/results.json --overlays /tmp/overlays",
 }

@@ -298,6 +298,24 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_miniature_raw(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("miniature-raw",
+                       help="write a miniature raw tree in every real format the paper profile reads")
+    p.add_argument("--root", default="data/01_raw",
+                   help="raw root (conf/paper `data.image_root`); files there are overwritten")
+    p.set_defaults(func=_cmd_miniature_raw)
+
+
+def _cmd_miniature_raw(args: argparse.Namespace) -> int:
+    from posebh.data.real.miniature import write_miniature
+
+    root = Path(args.root)
+    check_output_dir(root)
+    written = write_miniature(root)
+    print(f"{root}: miniature raw tree of {', '.join(written)}")
+    return EXIT_OK
+
+
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_evaluate,
     _add_split_apt36k,
@@ -307,6 +325,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_bench_stage,
     _add_export,
     add_predict,
+    _add_miniature_raw,
 )
 
 

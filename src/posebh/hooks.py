@@ -27,11 +27,29 @@ def _depth(doc: Any, parts: list[str]) -> int:
     return depth
 
 
+PARENT_FILE = "parent.yml"  # conf/<env>/parent.yml: `parent: <env>` (a profile over a profile)
+
+
+def profile_chain(conf: Path, env: str) -> list[str]:
+    """The profiles ``env`` layers over conf/base, outermost first (``[paper, paper_smoke]``);
+    ``[env]`` for a profile without ``parent.yml``."""
+    chain = [env]
+    while (conf / chain[0] / PARENT_FILE).is_file():
+        path = conf / chain[0] / PARENT_FILE
+        parent = (yaml.safe_load(path.read_text()) or {}).get("parent")
+        if not isinstance(parent, str) or not (conf / parent).is_dir() or parent in chain:
+            raise ValueError(f"{path}: `parent` must name another conf/ folder, without a cycle "
+                             f"(got {parent!r})")
+        chain.insert(0, parent)
+    return chain
+
+
 def defining_file(conf: Path, env: str, key: str) -> str:
-    """The parameter file that sets dotted ``key`` (``env`` before base; else the one that holds
-    its block), relative to the project, for the message."""
+    """The parameter file that sets dotted ``key`` (``env``, then its parents, before base; else
+    the one that holds its block), relative to the project, for the message."""
     parts = key.split(".")
-    files = [p for folder in dict.fromkeys((env, "base"))
+    folders = [*reversed(profile_chain(conf, env)), "base"] if env != "base" else ["base"]
+    files = [p for folder in dict.fromkeys(folders)
              for p in sorted((conf / folder).glob("parameters*.yml"))]
     depths = {p: _depth(yaml.safe_load(p.read_text()) or {}, parts) for p in files}
     best = max(files, key=lambda p: depths[p], default=None)  # first file wins a tie

@@ -29,9 +29,21 @@ def _tree(env: str) -> dict:
     return out
 
 
-@pytest.mark.parametrize("env", ["paper", "study", "test"])
+PROFILES = sorted(p.name for p in (ROOT / "conf").iterdir()
+                  if p.is_dir() and p.name not in ("base", "local"))
+
+
+def test_paper_smoke_is_a_profile():
+    assert {"paper", "paper_smoke", "study", "test"} <= set(PROFILES)
+
+
+@pytest.mark.parametrize("env", PROFILES)
 def test_a_profile_holds_only_what_it_changes(env):
-    base = _tree("base")
+    """No value repeats what the profile inherits: conf/base, or its parent profile merged."""
+    from posebh.hooks import profile_chain
+
+    chain = profile_chain(ROOT / "conf", env)
+    base = profile_params(chain[-2]) if len(chain) > 1 else _tree("base")
 
     def at(doc, path):
         for k in path:
@@ -50,6 +62,42 @@ def test_a_partial_block_keeps_the_base_values():
     assert test["method"]["embed_dim"] == 8
     assert test["method"]["momentum"] == base["method"]["momentum"] == 0.95
     assert profile_params("paper")["finetune"]["steps_per_epoch"] is None  # set back to full epochs
+
+
+@pytest.mark.parametrize("env", PROFILES)
+def test_every_params_file_dvc_tracks_exists_in_every_profile(env):
+    """`conf/${profile}/parameters_X.yml` in dvc.yaml: DVC stops on a missing one (conf/paper had no
+    parameters_seeds.yml, so `profile: paper` failed at the seeds stage)."""
+    import re
+
+    tracked = set(re.findall(r"conf/\$\{profile\}/(parameters_\w+\.yml)", (ROOT / "dvc.yaml").read_text()))
+    assert tracked and sorted(f for f in tracked if not (ROOT / "conf" / env / f).is_file()) == []
+
+
+def test_paper_smoke_inherits_conf_paper_and_shrinks_only_sizes():
+    paper, smoke = profile_params("paper"), profile_params("paper_smoke")
+    assert smoke["data"]["source"] == "real" and smoke["data"]["real"]["miniature"] is True
+    assert smoke["data"]["image_root"] == paper["data"]["image_root"] == "data/01_raw"  # relative
+    assert smoke["data"]["real"]["files"] == paper["data"]["real"]["files"]
+    assert smoke["train"]["heads_on_full_batch"] is True and smoke["evaluation"]["dark"] is None
+    assert smoke["train"]["optim"]["layer_decay"] == paper["train"]["optim"]["layer_decay"] == 0.75
+    assert smoke["model"]["drop_path_rate"] == 0.3 and smoke["model"]["embed_dim"] == 32
+    assert smoke["model"]["datasets"] == paper["model"]["datasets"]  # every expert and head
+    assert smoke["transfer"]["per_target"]["interhand2d"]["optim"]["lr"] == 5.0e-4  # from conf/paper
+
+
+def test_a_profile_parent_must_name_a_folder_without_a_cycle(tmp_path):
+    from posebh.hooks import profile_chain
+
+    for env, parent in (("a", "b"), ("b", "a"), ("c", "nowhere")):
+        (tmp_path / env).mkdir()
+        (tmp_path / env / "parent.yml").write_text(f"parent: {parent}\n")
+    with pytest.raises(ValueError, match="without a cycle"):
+        profile_chain(tmp_path, "a")
+    with pytest.raises(ValueError, match="c/parent.yml"):
+        profile_chain(tmp_path, "c")
+    (tmp_path / "d").mkdir()
+    assert profile_chain(tmp_path, "d") == ["d"]
 
 
 def test_a_runtime_override_of_one_key_keeps_the_rest_of_the_block():
@@ -73,6 +121,11 @@ def test_the_defining_file_is_the_profile_file_else_base(tmp_path):
     assert defining_file(conf, "test", "train.epochs") == "conf/test/parameters_train.yml"
     assert defining_file(conf, "test", "train.seed") == "conf/base/parameters_train.yml"
     assert defining_file(conf, "test", "train.optim.lr") == "conf/test/parameters_train.yml"
+    (conf / "smoke").mkdir()
+    (conf / "smoke" / "parent.yml").write_text("parent: test\n")
+    (conf / "smoke" / "parameters_train.yml").write_text("train: {batch_size: 2}\n")
+    assert defining_file(conf, "smoke", "train.batch_size") == "conf/smoke/parameters_train.yml"
+    assert defining_file(conf, "smoke", "train.epochs") == "conf/test/parameters_train.yml"
 
 
 def _kedro(*args: str) -> subprocess.CompletedProcess:

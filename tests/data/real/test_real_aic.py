@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from realraw import aic_native_raw
-
 from posebh.data.real import convert_aic
+from posebh.data.real.miniature import aic_native_raw
 
 
 def test_aic_native_format_is_converted_like_the_coco_style_release(tmp_path):

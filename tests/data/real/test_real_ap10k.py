@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from realraw import ap10k_raw
-
 from posebh.data.real import convert_ap10k
+from posebh.data.real.miniature import ap10k_raw
 
 
 def test_ap10k_keeps_species_categories(tmp_path):

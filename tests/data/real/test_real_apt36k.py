@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from realraw import FIXED, apt36k_raw, write_json
 from support import one_line
 
 from posebh.data import splits
 from posebh.data.errors import DataError
 from posebh.data.real import convert_apt36k
+from posebh.data.real.miniature import FIXED, apt36k_raw, write_json
 
 
 @pytest.mark.parametrize("disk_spelling", ["fixed", "raw"])

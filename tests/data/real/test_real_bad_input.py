@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realraw import aic_native_raw, interhand_raw, mpii_raw, pw3d_raw, wholebody_raw, write_json
 from support import one_line
 
 from posebh.data.errors import DataError
@@ -20,6 +19,14 @@ from posebh.data.real import (
     convert_mpii,
     convert_pw3d,
     convert_wholebody,
+)
+from posebh.data.real.miniature import (
+    aic_native_raw,
+    interhand_raw,
+    mpii_raw,
+    pw3d_raw,
+    wholebody_raw,
+    write_json,
 )
 
 MPII = "mpii/annotations/mpii_val.json"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from realraw import coco_raw, write_json
 from support import one_line
 
 from posebh.data.errors import DataError
 from posebh.data.real import convert_coco
 from posebh.data.real.convert import convert_split
+from posebh.data.real.miniature import coco_raw, write_json
 
 
 def test_coco_keeps_fields_drops_segmentation_and_attaches_person_detections(tmp_path):

@@ -7,9 +7,9 @@ import json
 
 import numpy as np
 import pytest
-from realraw import interhand_raw
 
 from posebh.data.real import convert_interhand
+from posebh.data.real.miniature import interhand_raw
 
 
 def test_interhand_projects_3d_joints_and_keeps_hands_like_mmpose(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from realraw import paper_real_params
+from support import paper_real_params
 
 from posebh.data.real.download import MissingRawFiles, prepare
 from posebh.data.real.manifest import default_manifest

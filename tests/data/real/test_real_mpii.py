@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from realraw import mpii_raw
 
 from posebh.data.real import convert_mpii
 from posebh.data.real.convert import convert_split
+from posebh.data.real.miniature import mpii_raw
 
 
 def test_mpii_json_list_with_gt_mat_gives_head_boxes_and_0_based_keypoints(tmp_path):

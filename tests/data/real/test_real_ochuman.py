@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import yaml
-from realraw import ochuman_raw, paper_real_params
+from support import paper_real_params
 
 from posebh.data.real import convert_ochuman
+from posebh.data.real.miniature import ochuman_raw
 
 
 def test_ochuman_is_coco_style_with_the_coco_skeleton(tmp_path):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
-from realraw import full_raw_tree, paper_real_params
+from support import paper_real_params
+
+from posebh.data.real.miniature import full_raw_tree
 
 
 def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
@@ -17,12 +19,6 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
     full_raw_tree(tmp_path)
     params = paper_real_params()
     params["image_root"] = str(tmp_path)
-    # the fixtures put AIC images in aic/val; point both splits there
-    for split in ("train", "val"):
-        params["real"]["files"]["aic"][split]["images"] = "aic/val"
-    for d in ("ai_challenger_keypoint_train_20170902/keypoint_train_images_20170902",
-              "ai_challenger_keypoint_validation_20170911/keypoint_validation_images_20170911"):
-        (tmp_path / "aic" / d).mkdir(parents=True)
     catalog = DataCatalog({"params:data": MemoryDataset(params)})
     pipeline = download.create_pipeline() + data.create_pipeline()  # dvc stages download, data
     outputs = sorted(pipeline.all_outputs() - {"raw_data_status"})

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from realraw import pw3d_raw
 
 from posebh.data.real.convert import convert_split
+from posebh.data.real.miniature import pw3d_raw
 
 
 def test_pw3d_projected_smpl_joints_visibility_and_paths(tmp_path):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from realraw import wholebody_raw
-
 from posebh.data.real import convert_wholebody
+from posebh.data.real.miniature import wholebody_raw
 
 
 def test_wholebody_keeps_all_five_keypoint_fields(tmp_path):

@@ -10,7 +10,8 @@ def fetch_raw(datasets: tuple[str, ...], params: dict) -> dict:
 
     The status lists each dataset's raw paths and the sha256 recorded for every downloaded file
     (so a file that changed upstream changes the status, and DVC re-runs what depends on it).
-    The synthetic profile touches nothing (no network) and returns at once.
+    The synthetic profile touches nothing (no network) and returns at once. With
+    ``real.miniature`` (conf/paper_smoke) the miniature raw tree is written under the root first.
     """
     if params["source"] != "real":
         return {"source": params["source"], "datasets": {}}
@@ -18,6 +19,10 @@ def fetch_raw(datasets: tuple[str, ...], params: dict) -> dict:
 
     real = params["real"]
     root = Path(params["image_root"])
+    if real.get("miniature", False):
+        from posebh.data.real.miniature import write_miniature
+
+        write_miniature(root)
     status = prepare(datasets, root, download=real.get("download", False),
                      keep_archives=real.get("keep_archives", False))
     return {"source": "real", "datasets": status, "sha256": recorded_sha256(root, datasets)}

@@ -1,33 +1,62 @@
-"""Raw files in each dataset's published format (field sets as released, a few images), for
-tests/data/real/test_real_*.py to convert and check field by field (importable from
-tests/data/real/: pytest puts a test file's folder on sys.path). tests/rawfixtures.py holds the
-smaller valid trees the fault rows corrupt."""
+"""A miniature raw tree: every file the paper profile reads (conf/paper ``data.real.files``), in
+each dataset's published format (field sets as released), with a few real-sized JPEGs on which a
+stick figure is drawn through each annotation's keypoints.
+
+``write_miniature(root)`` writes the whole tree (``posebh miniature-raw``; the ``download`` stage of
+``profile: paper_smoke``); the per-dataset writers are what tests/data/real/test_real_*.py convert
+and check field by field. tests/rawfixtures.py holds the smaller valid trees the fault rows corrupt.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-from support import profile_params
+from PIL import Image, ImageDraw
 
 from posebh.data import splits
+from posebh.io import atomic_write
 
 
-def write_image(path: Path, w: int, h: int) -> None:
+def _points(flat) -> list[tuple[float, float]]:
+    """Labelled (x, y) of a flat ``[x, y, v, ...]`` or ``[[x, y(, ...)], ...]`` keypoint list."""
+    arr = np.asarray(flat, dtype=np.float64)
+    arr = arr.reshape(-1, 3) if arr.ndim == 1 else arr[:, :3] if arr.shape[1] >= 3 else arr
+    keep = arr[:, 2] > 0 if arr.shape[1] == 3 else np.ones(len(arr), bool)
+    return [(float(x), float(y)) for x, y in arr[keep, :2]]
+
+
+def write_image(path: Path, w: int, h: int, figures: list | tuple = ()) -> None:
+    """A ``w`` x ``h`` JPEG (or PNG by suffix); each figure (a keypoint list) drawn as a stick
+    figure: a dot on every labelled keypoint, lines joining consecutive ones. Deterministic (a
+    rewrite gives the same bytes); a shared image (COCO / WholeBody) is drawn by its last writer."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (w, h), (90, 120, 150)).save(path)
+    img = Image.new("RGB", (w, h), (90, 120, 150))
+    draw = ImageDraw.Draw(img)
+    for fig in figures:
+        pts = _points(fig)
+        if len(pts) > 1:
+            draw.line(pts, fill=(230, 200, 60), width=3)
+        for x, y in pts:
+            draw.ellipse((x - 4, y - 4, x + 4, y + 4), fill=(240, 40, 40))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG" if path.suffix.lower() == ".png" else "JPEG", quality=90)
+    atomic_write(path, buf.getvalue())
 
 
 def write_json(path: Path, data) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data))
+    atomic_write(path, json.dumps(data).encode())
     return path
 
 
 def kps(k: int, x0: float = 10.0, v: int = 2) -> list:
     return [c for j in range(k) for c in (x0 + j, 20.0 + j, v)]
+
+
+def _figures(anns: list[dict], image_id) -> list:
+    return [a["keypoints"] for a in anns if a["image_id"] == image_id]
 
 
 # Each writes a few images and the annotation file(s) in the dataset's published format.
@@ -57,7 +86,8 @@ def coco_raw(root: Path, split: str = "val2017") -> dict:
            "annotations": anns, "categories": cats}
     write_json(root / "coco" / "annotations" / f"person_keypoints_{split}.json", raw)
     for img in images:
-        write_image(root / "coco" / split / img["file_name"], img["width"], img["height"])
+        write_image(root / "coco" / split / img["file_name"], img["width"], img["height"],
+                    _figures(anns, img["id"]))
     dets = [{"bbox": [277.1, 45.7, 225.1, 333.6], "category_id": 1, "image_id": 785, "score": 0.99},
             {"bbox": [1.0, 2.0, 3.0, 4.0], "category_id": 1, "image_id": 40083, "score": 0.2},
             {"bbox": [5.0, 5.0, 5.0, 5.0], "category_id": 3, "image_id": 40083, "score": 0.9}]
@@ -65,7 +95,8 @@ def coco_raw(root: Path, split: str = "val2017") -> dict:
     return raw
 
 
-def aic_native_raw(root: Path, name: str = "keypoint_validation_annotations_20170911.json") -> list:
+def aic_native_raw(root: Path, name: str = "keypoint_validation_annotations_20170911.json",
+                   images: str = "val") -> list:
     """AI Challenger's native list: sha1 image ids, humanN keypoints (v 1/2/3), corner boxes."""
     raw = [
         {"url": "http://www.sinaimg.cn/a.jpg", "image_id": "054d9ce9201beffc76e5ff2169d2af2f027002ca",
@@ -77,8 +108,10 @@ def aic_native_raw(root: Path, name: str = "keypoint_validation_annotations_2017
          "human_annotations": {"human1": [50, 60, 250, 400]}},
     ]
     write_json(root / "aic" / "annotations" / name, raw)
-    write_image(root / "aic" / "val" / "054d9ce9201beffc76e5ff2169d2af2f027002ca.jpg", 900, 600)
-    write_image(root / "aic" / "val" / "fa436c914fe4a8ec1ec5474af4d3820b84d17561.jpg", 900, 596)
+    for rec, (w, h) in zip(raw, ((900, 600), (900, 596))):
+        figures = [[c if i % 3 != 2 else float(c < 3) for i, c in enumerate(pts)]  # v 3 = unlabelled
+                   for pts in rec["keypoint_annotations"].values()]
+        write_image(root / "aic" / images / f"{rec['image_id']}.jpg", w, h, figures)
     return raw
 
 
@@ -95,8 +128,9 @@ def mpii_raw(root: Path, split: str = "val") -> list:
         raw.append({"joints_vis": [0] + [1] * 15, "joints": joints, "image": image,
                     "scale": scale, "center": center})
     write_json(root / "mpii" / "annotations" / f"mpii_{split}.json", raw)
-    write_image(root / "mpii" / "images" / "005808361.jpg", 1280, 720)
-    write_image(root / "mpii" / "images" / "052475643.jpg", 854, 480)
+    for name, (w, h) in (("005808361.jpg", (1280, 720)), ("052475643.jpg", (854, 480))):
+        write_image(root / "mpii" / "images" / name, w, h,
+                    [r["joints"] for r in raw if r["image"] == name])
     if split == "val":
         n = len(raw)
         pos = np.stack([np.asarray(r["joints"]) + 0.5 for r in raw], axis=2)  # (16, 2, N)
@@ -107,9 +141,11 @@ def mpii_raw(root: Path, split: str = "val") -> list:
         heads[1, :, :] = [[131.0, 241.0, 351.0], [51.0, 61.0, 71.0]]  # bottom-right
         names = np.array([["rank", "rkne", "rhip", "lhip", "lkne", "lank", "pelv", "thor", "neck",
                            "head", "rwri", "relb", "rsho", "lsho", "lelb", "lwri"]], dtype=object)
-        savemat(root / "mpii" / "annotations" / "mpii_gt_val.mat",
-                {"pos_gt_src": pos, "jnt_missing": missing, "headboxes_src": heads,
-                 "dataset_joints": names})
+        mat = io.BytesIO()
+        savemat(mat, {"pos_gt_src": pos, "jnt_missing": missing, "headboxes_src": heads,
+                      "dataset_joints": names})
+        data = b"MATLAB 5.0 MAT-file, posebh miniature".ljust(116) + mat.getvalue()[116:]  # no date
+        atomic_write(root / "mpii" / "annotations" / "mpii_gt_val.mat", data)
     return raw
 
 
@@ -130,7 +166,8 @@ def ap10k_raw(root: Path, name: str = "ap10k-test-split1.json") -> dict:
            "categories": cats}
     write_json(root / "ap10k" / "annotations" / name, raw)
     for img in images:
-        write_image(root / "ap10k" / "data" / img["file_name"], img["width"], img["height"])
+        write_image(root / "ap10k" / "data" / img["file_name"], img["width"], img["height"],
+                    _figures(anns, img["id"]))
     return raw
 
 
@@ -149,7 +186,8 @@ def apt36k_raw(root: Path, videos: int = 10, disk_spelling: str = "fixed") -> di
                      "keypoints": kps(17), "num_keypoints": 17, "bbox": [5, 5, 100, 90],
                      "area": 9000, "is_crowd": 0})
         on_disk = splits.FOLDER_FIXES[clip] if clip == FIXED and disk_spelling == "fixed" else clip
-        write_image(root / "apt36k" / "images" / "dog" / on_disk / "img0001.png", 320, 240)
+        write_image(root / "apt36k" / "images" / "dog" / on_disk / "img0001.png", 320, 240,
+                    [anns[-1]["keypoints"]])
     raw = {"info": {"description": "APT-36K"}, "license": [], "images": images, "annotations": anns,
            "categories": [{"id": 3, "name": "dog", "supercategory": "Canidae",
                            "keypoints": ["L_Eye"] * 17, "skeleton": []},
@@ -174,7 +212,9 @@ def wholebody_raw(root: Path, split: str = "val") -> dict:
                            "keypoints": ["nose"] * 17, "skeleton": []}]}
     write_json(root / "coco_wholebody" / "annotations" / f"coco_wholebody_{split}_v1.0.json", raw)
     for img in images:
-        write_image(root / "coco" / f"{split}2017" / img["file_name"], img["width"], img["height"])
+        write_image(root / "coco" / f"{split}2017" / img["file_name"], img["width"], img["height"],
+                    [a[k] for a in raw["annotations"] if a["image_id"] == img["id"]
+                     for k in ("keypoints", "foot_kpts", "face_kpts", "lefthand_kpts", "righthand_kpts")])
     return raw
 
 
@@ -216,7 +256,8 @@ def interhand_raw(root: Path, split: str = "test") -> tuple[dict, dict]:
         anns.append({"id": 1000 + n, "image_id": 1000 + n, "bbox": [0, 0, 300, 300],
                      "joint_valid": [[v] for v in valid], "hand_type": "interacting",
                      "hand_type_valid": 1})
-        write_image(root / "interhand2d" / "images" / split / images[-1]["file_name"], 334, 512)
+        write_image(root / "interhand2d" / "images" / split / images[-1]["file_name"], 334, 512,
+                    [np.column_stack([uv, valid]).tolist()])
     ann_dir = root / "interhand2d" / "annotations" / "all"
     data = {"images": images, "annotations": anns}
     write_json(ann_dir / f"InterHand2.6M_{split}_data.json", data)
@@ -247,7 +288,8 @@ def pw3d_raw(root: Path, split: str = "test") -> dict:
     raw = {"images": images, "annotations": anns}
     write_json(root / "pw3d" / "annotations" / f"3DPW_{split}.json", raw)
     for img in images:
-        write_image(root / "pw3d" / "imageFiles" / img["sequence"] / img["file_name"], 1080, 1920)
+        write_image(root / "pw3d" / "imageFiles" / img["sequence"] / img["file_name"], 1080, 1920,
+                    [joint_img.tolist()])
     return raw
 
 
@@ -260,21 +302,16 @@ def ochuman_raw(root: Path, split: str = "test") -> dict:
                             "num_keypoints": 17, "id": 1, "keypoints": kps(17)}],
            "info": {"description": "OCHuman"}}
     write_json(root / "ochuman" / "annotations" / f"ochuman_coco_format_{split}_range_0.00_1.00.json", raw)
-    write_image(root / "ochuman" / "images" / "003799.jpg", 900, 864)
+    write_image(root / "ochuman" / "images" / "003799.jpg", 900, 864, _figures(raw["annotations"], 1))
     return raw
-
-
-def paper_real_params() -> dict:
-    """conf/paper's ``data`` parameters (soft-merged over conf/base)."""
-    return profile_params("paper")["data"]
 
 
 def full_raw_tree(root: Path) -> None:
     """Every manifest path of the eight pipeline datasets, in each dataset's real format."""
     coco_raw(root, "val2017")
     coco_raw(root, "train2017")
-    aic_native_raw(root, "aic_val.json")
-    aic_native_raw(root, "aic_train.json")
+    aic_native_raw(root, "aic_val.json", AIC_IMAGES["val"])
+    aic_native_raw(root, "aic_train.json", AIC_IMAGES["train"])
     for split in ("train", "val"):
         mpii_raw(root, split)
         wholebody_raw(root, split)
@@ -284,3 +321,16 @@ def full_raw_tree(root: Path) -> None:
     for split in ("train", "test"):
         interhand_raw(root, split)
         pw3d_raw(root, split)
+
+
+AIC_IMAGES = {"train": "ai_challenger_keypoint_train_20170902/keypoint_train_images_20170902",
+              "val": "ai_challenger_keypoint_validation_20170911/keypoint_validation_images_20170911"}
+
+
+def write_miniature(root: Path) -> list[str]:
+    """The whole miniature tree under ``root`` (the eight pipeline datasets and OCHuman val/test);
+    returns the dataset folders written. Overwrites the files it writes, touches nothing else."""
+    full_raw_tree(root)
+    for split in ("val", "test"):
+        ochuman_raw(root, split)
+    return sorted(p.name for p in root.iterdir() if p.is_dir())
