@@ -46,8 +46,7 @@ from posebh.runs.params import check_params
 
 # Kedro 1.7 warns when a node names a dotted dataset itself (finetune, grid and transfer read
 # "baseline.checkpoint"); the names are the project's catalog names, so the warning is expected.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:One or more dataset names contain '.' characters:UserWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:One or more dataset names contain '.' characters:UserWarning")
 
 IMAGE_SETS = tuple(d for d in skeletons.SOURCES if d != "apt36k") + skeletons.TRANSFER
 ALL_SETS = skeletons.SOURCES + skeletons.TRANSFER
@@ -60,6 +59,7 @@ SIZES = {d: {"train": 8, "val": 2} if d == TARGET else dict(TINY) for d in IMAGE
 # 26-29 and 31-37; 30, five clips of every species, leaves val empty and the split fails).
 APT36K = {"videos": 25, "frames": 1}
 INITS = ["scratch", "baseline", "posebh"]
+UNSEEN = ("ochuman_val", "ochuman_test")  # Table 10 (OCHuman): {} in the rendered profiles
 
 
 class KeptDataset(MemoryDataset):
@@ -84,7 +84,7 @@ def params_feed(params: dict, *blocks: str) -> dict:
 
 
 def sets_feed(data: dict, names=skeletons.SOURCES, splits=("train", "val")) -> dict:
-    return {f"{d}_{s}": data[f"{d}_{s}"] for d in names for s in splits}
+    return {f"{d}_{s}": data[f"{d}_{s}"] for d in names for s in splits} | {u: data[u] for u in UNSEEN}
 
 
 def in_unit_interval(x: float) -> bool:
@@ -219,7 +219,8 @@ def test_data_renders_every_split_under_the_image_root(params, data):
     root = Path(params["data"]["image_root"]).resolve()
     expected = {f"{d}_{s}" for d in ALL_SETS for s in ("train", "val")}
     assert set(data) == expected | {"apt36k_test", "apt36k_split_summary", "intermediate_digest",
-                                    "hidden_truth"}
+                                    "hidden_truth", "ochuman_val", "ochuman_test"}
+    assert data["ochuman_val"] == {} and "ochuman_val" not in data["intermediate_digest"]["datasets"]
     assert data["intermediate_digest"]["image_files"] == sum(1 for p in root.rglob("*.png"))
     for name in sorted(expected | {"apt36k_test"}):
         dataset = name.rsplit("_", 1)[0]
@@ -308,7 +309,7 @@ def test_ablation_composes_the_train_finetune_and_seeds_nodes():
     assert {id(n) for n in pipe.nodes} <= shared  # the same objects: __default__ holds each once
     # self-contained: the baseline it fine-tunes from is trained inside it
     assert "baseline.checkpoint" not in pipe.inputs()
-    sets = {f"{d}_{s}" for d in skeletons.SOURCES for s in ("train", "val")}
+    sets = {f"{d}_{s}" for d in skeletons.SOURCES for s in ("train", "val")} | set(UNSEEN)
     blocks = {f"params:{b}" for b in ("model", "train", "finetune", "method", "data", "evaluation",
                                       "seeds")}
     assert pipe.inputs() == sets | blocks

@@ -10,7 +10,7 @@ from posebh.experiments import GridPoint, Variant
 from posebh.method.phases import boundaries
 from posebh.method.posebh_model import PoseBHModel
 from posebh.runs.config import EvalConfig, GridConfig, SampleConfig, TransferConfig
-from posebh.runs.evaluate import evaluate_variant
+from posebh.runs.evaluate import UNSEEN_HEAD, evaluate_unseen, evaluate_variant
 from posebh.runs.finetune import FinetuneRun, finetune_variant
 from posebh.runs.grid import grid_variant, run_grid
 from posebh.runs.transfer import build_transfer_model
@@ -88,6 +88,19 @@ def test_evaluate_variant_scores_each_head_on_its_val_split(sets, baseline):
     assert len(predictions["coco"]) == sum(1 for a in sets[1]["coco"]["annotations"])
     _, only = evaluate_variant(baseline[0], sets[1], SampleConfig(), EVAL, only=("mpii",))
     assert set(only) == {"mpii"}
+
+
+def test_evaluate_unseen_scores_the_coco_head_on_ochuman_and_skips_empty_sets(sets, baseline,
+                                                                            monkeypatch):
+    """Table 10: OCHuman val/test are COCO-skeleton sets the COCO head scores (GT boxes)."""
+    ochuman = {**sets[1]["coco"], "info": {**sets[1]["coco"]["info"], "dataset": "ochuman"}}
+    metrics = evaluate_unseen(baseline[0], {"ochuman": ochuman, "ochuman_test": {}},
+                              SampleConfig(), EVAL)
+    assert set(metrics) == {"ochuman"} and 0.0 <= metrics["ochuman"]["AP"] <= 1.0
+    _, own = evaluate_variant(baseline[0], sets[1], SampleConfig(), EVAL, only=("coco",))
+    assert metrics["ochuman"]["AP"] == own["coco"]["AP"]  # the same images through the COCO head
+    monkeypatch.setitem(UNSEEN_HEAD, "ochuman", "ap10k")  # a head the model lacks: skipped
+    assert evaluate_unseen(baseline[0], {"ochuman": ochuman}, SampleConfig(), EVAL) == {}
 
 
 def test_finetune_variant_builds_posebh_with_its_method_and_prototypes(sets, baseline):

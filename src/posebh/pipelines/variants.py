@@ -12,10 +12,11 @@ from kedro.pipeline import Node, Pipeline
 
 from posebh import skeletons
 from posebh.runs.config import EvalConfig, SampleConfig
-from posebh.runs.evaluate import evaluate_variant
+from posebh.runs.evaluate import evaluate_unseen, evaluate_variant
 
 TRAIN_SETS = {f"train_{d}": f"{d}_train" for d in skeletons.SOURCES}  # node kwarg -> dataset
 VAL_SETS = {f"val_{d}": f"{d}_val" for d in skeletons.SOURCES}
+UNSEEN_SETS = {"unseen_ochuman": "ochuman_val", "unseen_ochuman_test": "ochuman_test"}  # Table 10
 LIVE_DIR = "data/08_reporting/dvclive/{}"  # dvclive folder of a variant (a dvc.yaml out)
 
 
@@ -25,9 +26,12 @@ def sets_by_name(sets: dict[str, dict], prefix: str) -> dict[str, dict]:
 
 
 def evaluate(checkpoint: dict, data: dict, evaluation: dict, **sets: dict) -> tuple[dict, dict]:
-    """Every head on its val split -> (predictions, metrics)."""
-    return evaluate_variant(checkpoint, sets_by_name(sets, "val"), SampleConfig.from_data(data),
-                            EvalConfig.from_dict(evaluation))
+    """Every head on its val split, the COCO head on OCHuman (empty sets: skipped) ->
+    (predictions, metrics)."""
+    sample, cfg = SampleConfig.from_data(data), EvalConfig.from_dict(evaluation)
+    predictions, metrics = evaluate_variant(checkpoint, sets_by_name(sets, "val"), sample, cfg)
+    metrics.update(evaluate_unseen(checkpoint, sets_by_name(sets, "unseen"), sample, cfg))
+    return predictions, metrics
 
 
 
@@ -35,8 +39,9 @@ def variant_pipeline(name: str, fit: Node, params: set[str], shared: set[str] = 
                      ) -> Pipeline:
     """``fit`` (outputs ``checkpoint``, ``history``...) then evaluate, under namespace ``name``."""
     score = Node(evaluate, inputs={"checkpoint": "checkpoint", "data": "params:data",
-                                   "evaluation": "params:evaluation", **VAL_SETS},
+                                   "evaluation": "params:evaluation", **VAL_SETS, **UNSEEN_SETS},
                  outputs=["predictions", "metrics"], name="evaluate")
     return Pipeline([fit, score], namespace=name,
-                    inputs=set(TRAIN_SETS.values()) | set(VAL_SETS.values()) | set(shared),
+                    inputs=set(TRAIN_SETS.values()) | set(VAL_SETS.values())
+                    | set(UNSEEN_SETS.values()) | set(shared),
                     parameters=set(params) | {"params:data", "params:evaluation"})

@@ -1,5 +1,6 @@
 """Evaluate a checkpoint: every head on its own dataset's val split (GT boxes, flip test), and,
-where a val split carries person detections (the paper profile's COCO val), with those boxes."""
+where a val split carries person detections (the paper profile's COCO val), with those boxes; the
+COCO head on unseen data (OCHuman, Table 10)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,24 @@ def evaluate_detections(checkpoint: dict, val_sets: Mapping[str, dict], sample: 
         log.info("%s, detector boxes (%d): AP %s", name, len(boxes["annotations"]),
                  metrics[name].get("AP"))
     return metrics
+
+
+# Unseen-data sets (metrics key -> the head that scores them): PoseBH Table 10, OCHuman val / test.
+UNSEEN_HEAD = {"ochuman": "coco", "ochuman_test": "coco"}
+
+
+def evaluate_unseen(checkpoint: dict, unseen: Mapping[str, dict], sample: SampleConfig,
+                    evaluation: EvalConfig) -> dict:
+    """{key: metrics} of each non-empty ``unseen`` set (key in ``UNSEEN_HEAD``) scored with its
+    head (GT boxes, flip test, that head's OKS sigmas); {} for a model without the head or where
+    the profile has no such data (the embedded default: empty sets)."""
+    net = from_checkpoint(checkpoint)
+    out = {}
+    for key, coco in unseen.items():
+        head = UNSEEN_HEAD[key]
+        if not coco or head not in net.cfg.datasets:
+            continue
+        sets = {d: coco if d == head else {} for d in net.cfg.datasets}  # only ``head`` is read
+        _, metrics = evaluate_variant(checkpoint, sets, sample, evaluation, only=(head,))
+        out[key] = {k: v for k, v in metrics[head].items() if k != "GFLOPs"}
+    return out

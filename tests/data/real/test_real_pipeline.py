@@ -7,7 +7,7 @@ import json
 
 from support import paper_real_params
 
-from posebh.data.real.miniature import full_raw_tree
+from posebh.data.real.miniature import write_miniature
 
 
 def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
@@ -16,7 +16,7 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
 
     from posebh.pipelines import data, download
 
-    full_raw_tree(tmp_path)
+    write_miniature(tmp_path)
     params = paper_real_params()
     params["image_root"] = str(tmp_path)
     catalog = DataCatalog({"params:data": MemoryDataset(params)})
@@ -32,8 +32,10 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
     got = {name: catalog.load(name) for name in outputs}
     assert set(got) == {f"{d}_{s}" for d in ("coco", "aic", "mpii", "ap10k", "coco_wholebody",
                                              "interhand2d", "pw3d") for s in ("train", "val")} | {
+        "ochuman_val", "ochuman_test",
         "apt36k_train", "apt36k_val", "apt36k_test", "apt36k_split_summary", "intermediate_digest",
         "hidden_truth"}
+    assert "ochuman_val" in got["intermediate_digest"]["datasets"]
     assert got.pop("intermediate_digest")["image_files"] == 0  # real images are inputs, not hashed
     assert got.pop("hidden_truth") == {}  # real images carry one skeleton each: no hidden truth
     assert got["coco_val"]["info"]["image_root"] == str(tmp_path / "coco" / "val2017")
@@ -42,6 +44,7 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
     assert got["interhand2d_val"]["info"]["source"][0].endswith("InterHand2.6M_test_data.json")
     assert got["ap10k_val"]["info"]["source"][0].endswith("ap10k-test-split1.json")
     assert got["apt36k_split_summary"]["train"]["videos"] == 7
+    assert got["ochuman_test"]["info"]["source"][0].endswith("ochuman_coco_format_test_range_0.00_1.00.json")
     for name, coco in got.items():
         if name != "apt36k_split_summary":
             json.dumps(coco)  # JSON-serialisable as the catalog writes it

@@ -105,7 +105,25 @@ def hidden_truth(params: dict) -> dict:
     return out
 
 
+def convert_unseen(params: dict, raw: dict | None = None) -> tuple[dict, dict]:
+    """OCHuman val and test (Table 10; the COCO head scores them, never trained on): converted
+    from the raw files (real), or ``{}`` twice (the rendered profiles have no analogue)."""
+    if params["source"] != "real":
+        return {}, {}
+    from posebh.data.real.convert import convert_split
+
+    files = params["real"]["files"]["ochuman"]
+    out = tuple(convert_split("ochuman", files[s], Path(params["image_root"]),
+                              params["real"].get("check_images", True),
+                              where=f"data.real.files.ochuman.{s}") for s in ("val", "test"))
+    log.info("ochuman: %d val / %d test images (converted)", len(out[0]["images"]),
+             len(out[1]["images"]))
+    return out
+
+
 def digest(params: dict, **sets: dict) -> dict:
-    """The content hash downstream stages depend on (``data/02_intermediate/digest.json``)."""
+    """The content hash downstream stages depend on (``data/02_intermediate/digest.json``); an
+    empty set (OCHuman in the rendered profiles) is left out."""
     rendered = params["source"] != "real"
-    return content_digest(sets, Path(params["image_root"]) if rendered else None)
+    return content_digest({k: v for k, v in sets.items() if v},
+                          Path(params["image_root"]) if rendered else None)

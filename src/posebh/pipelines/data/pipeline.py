@@ -9,7 +9,7 @@ from kedro.pipeline import Node, Pipeline
 from posebh import skeletons
 from posebh.pipelines import bind
 
-from .nodes import digest, hidden_truth, render_apt36k, render_dataset
+from .nodes import convert_unseen, digest, hidden_truth, render_apt36k, render_dataset
 
 # Datasets rendered as independent images (APT-36K is rendered as video clips and split).
 IMAGE_DATASETS = tuple(d for d in skeletons.SOURCES if d != "apt36k") + skeletons.TRANSFER
@@ -27,6 +27,8 @@ def create_pipeline(**kwargs) -> Pipeline:
              outputs=["apt36k_train", "apt36k_val", "apt36k_test", "apt36k_split_summary"],
              name="render_and_split_apt36k")
     )
+    nodes.append(Node(convert_unseen, inputs=["params:data", RAW_STATUS],
+                      outputs=["ochuman_val", "ochuman_test"], name="convert_ochuman"))
     sets = [o for n in nodes for o in n.outputs if o != "apt36k_split_summary"]
     nodes.append(Node(digest, inputs={"params": "params:data", **{s: s for s in sets}},
                       outputs="intermediate_digest", name="digest"))

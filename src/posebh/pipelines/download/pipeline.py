@@ -12,6 +12,6 @@ from .nodes import fetch_raw
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    datasets = tuple(skeletons.SOURCES) + skeletons.TRANSFER
+    datasets = tuple(skeletons.SOURCES) + skeletons.TRANSFER + ("ochuman",)  # Table 10
     return Pipeline([Node(bind(fetch_raw, datasets),
                           inputs="params:data", outputs="raw_data_status", name="fetch_raw_data")])
