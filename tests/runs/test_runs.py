@@ -90,6 +90,21 @@ def test_evaluate_variant_scores_each_head_on_its_val_split(sets, baseline):
     assert set(only) == {"mpii"}
 
 
+def test_the_evaluate_node_scores_coco_on_detector_boxes_where_the_split_has_them(sets, baseline):
+    """The paper's COCO val protocol for every trained variant (conf/paper's val detections)."""
+    from posebh.pipelines.variants import evaluate
+
+    val = {d: dict(c) for d, c in sets[1].items()}
+    val["coco"]["detections"] = [{"image_id": a["image_id"], "category_id": 1, "bbox": a["bbox"],
+                                  "score": 1.0} for a in val["coco"]["annotations"]]
+    kwargs = {"data": DATA, "evaluation": {"device": "cpu", "flip_test": False, "batch_size": 8}}
+    _, metrics = evaluate(baseline[0], **kwargs, **{f"val_{d}": c for d, c in val.items()})
+    _, plain = evaluate(baseline[0], **kwargs, **{f"val_{d}": c for d, c in sets[1].items()})
+    assert "detector" not in plain["coco"] and "detector" not in metrics["mpii"]
+    det = metrics["coco"]["detector"]  # detector boxes = the GT boxes here: the same AP
+    assert det["AP"] == pytest.approx(metrics["coco"]["AP"], abs=1e-9)
+
+
 def test_evaluate_unseen_scores_the_coco_head_on_ochuman_and_skips_empty_sets(sets, baseline,
                                                                             monkeypatch):
     """Table 10: OCHuman val/test are COCO-skeleton sets the COCO head scores (GT boxes)."""

@@ -12,7 +12,7 @@ from kedro.pipeline import Node, Pipeline
 
 from posebh import skeletons
 from posebh.runs.config import EvalConfig, SampleConfig
-from posebh.runs.evaluate import evaluate_unseen, evaluate_variant
+from posebh.runs.evaluate import evaluate_detections, evaluate_unseen, evaluate_variant
 
 TRAIN_SETS = {f"train_{d}": f"{d}_train" for d in skeletons.SOURCES}  # node kwarg -> dataset
 VAL_SETS = {f"val_{d}": f"{d}_val" for d in skeletons.SOURCES}
@@ -26,13 +26,16 @@ def sets_by_name(sets: dict[str, dict], prefix: str) -> dict[str, dict]:
 
 
 def evaluate(checkpoint: dict, data: dict, evaluation: dict, **sets: dict) -> tuple[dict, dict]:
-    """Every head on its val split, the COCO head on OCHuman (empty sets: skipped) ->
-    (predictions, metrics)."""
+    """Every head on its val split (GT boxes; also on the detector's boxes where the split carries
+    them: ``metrics[d]["detector"]``, the paper's COCO val protocol), the COCO head on OCHuman
+    (empty sets: skipped) -> (predictions, metrics)."""
     sample, cfg = SampleConfig.from_data(data), EvalConfig.from_dict(evaluation)
-    predictions, metrics = evaluate_variant(checkpoint, sets_by_name(sets, "val"), sample, cfg)
+    val = sets_by_name(sets, "val")
+    predictions, metrics = evaluate_variant(checkpoint, val, sample, cfg)
+    for name, detector in evaluate_detections(checkpoint, val, sample, cfg).items():
+        metrics[name]["detector"] = detector
     metrics.update(evaluate_unseen(checkpoint, sets_by_name(sets, "unseen"), sample, cfg))
     return predictions, metrics
-
 
 
 def variant_pipeline(name: str, fit: Node, params: set[str], shared: set[str] = frozenset()
