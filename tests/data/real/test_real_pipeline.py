@@ -49,3 +49,13 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
         if name != "apt36k_split_summary":
             json.dumps(coco)  # JSON-serialisable as the catalog writes it
             assert coco["images"] and coco["annotations"], name
+
+
+def test_the_rendered_profiles_have_no_ochuman_and_their_digest_is_unchanged(tmp_path):
+    from posebh.pipelines.data.nodes import convert_unseen, digest
+
+    params = {"source": "synthetic", "image_root": str(tmp_path)}
+    assert convert_unseen(params) == ({}, {})
+    coco = {"images": [{"id": 1}], "annotations": []}
+    assert digest(params, coco_val=coco, ochuman_val={}, ochuman_test={}) == digest(params,
+                                                                                 coco_val=coco)
