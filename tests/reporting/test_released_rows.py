@@ -108,3 +108,17 @@ def test_report_csvs_and_page_carry_the_protocol(tmp_path):
     assert html.RELEASED_LABEL in out.html and "Protocol, released weights (GFLOPS, COCO)" in out.html
     assert "metrics/released.json" in out.html
     assert out.paper_tables[2].query("row == 'Ours'").released_status.eq("not provided").all()
+
+
+def test_trained_rows_follow_the_same_box_rule_as_released_rows():
+    """A trained variant whose COCO val had detections shows its detector-box AP, with that protocol."""
+    baseline = copy.deepcopy(BASELINE)
+    baseline["coco"]["detector"] = dict(DETECTOR)
+    metrics = {"baseline": baseline, "posebh": POSEBH}
+    results = compare.runs(metrics, {}, {})
+    protos = run_protocols(metrics, {}, {}, EVAL, "unit")
+    t1 = compare.compare_table(1, results, VARIANTS, "", protocols=protos)
+    vit = _cell(t1, "ViTPose++", "COCO")
+    assert vit["this_run"] == pytest.approx(77.0)  # not the GT-box AP
+    assert "detector boxes" in protos["variant"]["coco"] and "GT boxes" in protos["variant"]["aic"]
+    assert _cell(t1, "ViTPose++", "AIC")["this_run"] == pytest.approx(100 * BASELINE["aic"]["AP"])

@@ -1,7 +1,8 @@
 """The protocol line of every number the report shows, from the parameters the runs used.
 
 Trained variants and transfer runs: ``posebh.evaluation.protocol`` under the ``evaluation``
-parameters (GT boxes: ``evaluate_variant`` and the transfer evaluation use them). Released
+parameters (GT boxes, or detector boxes for a dataset whose metrics carry ``detector``: the tables
+then show those, ``compare.variant_run``). Released
 weights: the lines the ``released`` stage wrote beside its metrics (it knows which datasets it
 scored on detector boxes). Every line is prefixed with the profile.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from posebh.evaluation.protocol import protocols, with_profile
+from posebh.evaluation.protocol import DETECTOR_BOXES, protocols, with_profile
 
 
 def _keys(by_run: Mapping[str, Any]) -> list[str]:
@@ -23,7 +24,9 @@ def run_protocols(metrics: Mapping[str, dict], transfer_metrics: Mapping[str, di
                   released: Mapping[str, dict], evaluation: Mapping[str, Any],
                   profile: str) -> dict[str, dict]:
     """{"variant": {key: line}, "transfer": {target: line}, "released": {model: {key: line}}}."""
-    variant = protocols(_keys(metrics), evaluation)
+    detector = {k: DETECTOR_BOXES for m in metrics.values() if isinstance(m, Mapping)
+                for k, v in m.items() if isinstance(v, Mapping) and "detector" in v}
+    variant = protocols(_keys(metrics), evaluation, detector)
     transfer = protocols(list(transfer_metrics), evaluation)
     return {
         "variant": {k: with_profile(t, profile) for k, t in variant.items()},

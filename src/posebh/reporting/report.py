@@ -198,7 +198,7 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
                                      inputs.params.get("evaluation") or {}, cfg.get("profile", ""))
     comparisons = compare.compare_all(results, inputs.variants, cfg.get("differs", ""),
                                       method=inputs.params.get("method"), protocols=protos)
-    long = tables.per_dataset(inputs.metrics, protos["variant"])
+    long = tables.per_dataset(results["variant"], protos["variant"])
     transfer = tables.transfer_table(inputs.transfer_metrics, protos["transfer"])
     tsne_note, tsne_uri, neighbours = _prototype_section(inputs, cfg.get("tsne", {}))
     ov_cfg = cfg.get("overlays", {})
@@ -242,6 +242,6 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
     return ReportOutputs(
         html=page, per_dataset=long, transfer=transfer,
         paper_tables={n: c.cells for n, c in comparisons.items()}, neighbours=neighbours,
-        metrics=tables.headline_metrics(inputs.metrics, inputs.transfer_metrics),
+        metrics=tables.headline_metrics(results["variant"], inputs.transfer_metrics),
         timings=timings.timings(inputs.histories),
         evidence_tables={n: df for sec in sections for n, df in sec.tables.items()})
