@@ -102,8 +102,8 @@ def test_report_csvs_and_page_carry_the_protocol(tmp_path):
     assert list(out.paper_tables[1].columns) == compare.CELL_COLUMNS
     per = out.per_dataset
     coco = per[(per.dataset == "coco") & (per.variant == "baseline")].protocol.unique().tolist()
-    assert coco == ["unit profile; val split; GT boxes; flip test on; DARK-UDP; hotcoco (xtcocotools' "
-                    "stats) OKS AP, use_area=True; sigmas: coco (17) of src/posebh/skeletons.json"]
+    assert coco == [("unit profile; val split; GT boxes; flip test on; DARK-UDP; hotcoco (xtcocotools' "
+                    "stats) OKS AP, use_area=True; sigmas: coco (17) of src/posebh/skeletons.json")]
     assert out.transfer.protocol.str.startswith("unit profile; val split; GT boxes").all()
     assert html.RELEASED_LABEL in out.html and "Protocol, released weights (GFLOPS, COCO)" in out.html
     assert "metrics/released.json" in out.html

@@ -9,21 +9,21 @@ import re
 
 import pytest
 import torch
-from zoo.test_official_weights import C, IMG, NH, official_state
+from zoo.test_official_weights import IMG, NH, C, official_state
 
 from posebh import skeletons
 from posebh.data.errors import DataError
 from posebh.pipelines.atomic_datasets import MetricsFile
 from posebh.pipelines.released import nodes
+from posebh.runs import evaluate
 from posebh.runs import released as released_run
 from posebh.runs.config import EvalConfig, SampleConfig
-from posebh.runs import evaluate
 from posebh.runs.evaluate import evaluate_variant
 from posebh.zoo.official import HEADS_BY_DIM, load_official
 from posebh.zoo.released import MANIFEST, NOT_PROVIDED, ReleasedModel, load_manifest, read_released
 
-EVAL = dict(device="cpu", flip_test=True, dark=None, batch_size=8, engine="xtcocotools")
-DATA = dict(sigma=2.0, seed=0)
+EVAL = {"device": "cpu", "flip_test": True, "dark": None, "batch_size": 8, "engine": "xtcocotools"}
+DATA = {"sigma": 2.0, "seed": 0}
 TINY = ReleasedModel(file="vitpose+_tiny.pth", family="vitpose++", backbone="ViT-tiny",
                      embed_dim=C, num_heads=NH, img_size=IMG, source="https://example.org/zoo",
                      get="https://example.org/zoo/tiny")

@@ -83,7 +83,12 @@ def read_released(path: str | Path, name: str, model: ReleasedModel) -> dict:
     shapes) for a file that is not that model."""
     # torch only here: with no file present the stage stays within a second of Kedro's start-up
     from posebh.zoo.load import is_suite_checkpoint
-    from posebh.zoo.official import OfficialWeightsError, convert_official, read_checkpoint_file, unwrap
+    from posebh.zoo.official import (
+        OfficialWeightsError,
+        convert_official,
+        read_checkpoint_file,
+        unwrap,
+    )
 
     path = Path(path)
     obj = read_checkpoint_file(path)
