@@ -19,7 +19,7 @@ from posebh import skeletons
 
 GT_BOXES = "GT boxes"
 DETECTOR_BOXES = "detector boxes (the val split's person detections, OKS-NMS 0.9)"
-SKELETON_OF = {"ochuman": "coco"}  # metrics key -> skeleton, where they differ (COCO head on OCHuman)
+SKELETON_OF = {"ochuman": "coco", "ochuman_occ": "coco"}  # metrics key -> skeleton, where they differ (COCO head on OCHuman)
 SPLIT_SUFFIXES = ("test", "val")  # "<dataset>_test" metrics keys are that split
 UNKNOWN = "not recorded"  # a parameter the caller's evaluation block does not hold
 

@@ -16,7 +16,8 @@ from posebh.runs.evaluate import evaluate_detections, evaluate_unseen, evaluate_
 
 TRAIN_SETS = {f"train_{d}": f"{d}_train" for d in skeletons.SOURCES}  # node kwarg -> dataset
 VAL_SETS = {f"val_{d}": f"{d}_val" for d in skeletons.SOURCES}
-UNSEEN_SETS = {"unseen_ochuman": "ochuman_val", "unseen_ochuman_test": "ochuman_test"}  # Table 10
+UNSEEN_SETS = {"unseen_ochuman": "ochuman_val", "unseen_ochuman_test": "ochuman_test",  # Table 10
+               "unseen_ochuman_occ": "ochuman_occ_val", "unseen_ochuman_occ_test": "ochuman_occ_test"}
 LIVE_DIR = "data/08_reporting/dvclive/{}"  # dvclive folder of a variant (a dvc.yaml out)
 
 

@@ -66,8 +66,9 @@ def evaluate_detections(checkpoint: dict, val_sets: Mapping[str, dict], sample: 
     return metrics
 
 
-# Unseen-data sets (metrics key -> the head that scores them): PoseBH Table 10, OCHuman val / test.
-UNSEEN_HEAD = {"ochuman": "coco", "ochuman_test": "coco"}
+# Unseen-data sets (metrics key -> the head that scores them): PoseBH Table 10, OCHuman val / test
+# and their "(occ)" sets.
+UNSEEN_HEAD = {"ochuman": "coco", "ochuman_test": "coco", "ochuman_occ": "coco", "ochuman_occ_test": "coco"}
 
 
 def evaluate_unseen(checkpoint: dict, unseen: Mapping[str, dict], sample: SampleConfig,

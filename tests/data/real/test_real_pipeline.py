@@ -32,7 +32,7 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
     got = {name: catalog.load(name) for name in outputs}
     assert set(got) == {f"{d}_{s}" for d in ("coco", "aic", "mpii", "ap10k", "coco_wholebody",
                                              "interhand2d", "pw3d") for s in ("train", "val")} | {
-        "ochuman_val", "ochuman_test",
+        "ochuman_val", "ochuman_test", "ochuman_occ_val", "ochuman_occ_test",
         "apt36k_train", "apt36k_val", "apt36k_test", "apt36k_split_summary", "intermediate_digest",
         "hidden_truth"}
     assert "ochuman_val" in got["intermediate_digest"]["datasets"]
@@ -45,6 +45,9 @@ def test_paper_data_pipeline_converts_a_complete_raw_tree(tmp_path):
     assert got["ap10k_val"]["info"]["source"][0].endswith("ap10k-test-split1.json")
     assert got["apt36k_split_summary"]["train"]["videos"] == 7
     assert got["ochuman_test"]["info"]["source"][0].endswith("ochuman_coco_format_test_range_0.00_1.00.json")
+    occ = got["ochuman_occ_val"]  # no PCT file in the tree: the derived stand-in
+    assert "derived" in occ["info"]["subset"]
+    assert {v for a in occ["annotations"] for v in a["keypoints"][2::3]} == {0, 1}
     for name, coco in got.items():
         if name != "apt36k_split_summary":
             json.dumps(coco)  # JSON-serialisable as the catalog writes it
@@ -55,7 +58,7 @@ def test_the_rendered_profiles_have_no_ochuman_and_their_digest_is_unchanged(tmp
     from posebh.pipelines.data.nodes import convert_unseen, digest
 
     params = {"source": "synthetic", "image_root": str(tmp_path)}
-    assert convert_unseen(params) == ({}, {})
+    assert convert_unseen(params) == ({}, {}, {}, {})
     coco = {"images": [{"id": 1}], "annotations": []}
-    assert digest(params, coco_val=coco, ochuman_val={}, ochuman_test={}) == digest(params,
-                                                                                 coco_val=coco)
+    assert digest(params, coco_val=coco, ochuman_val={}, ochuman_test={}, ochuman_occ_val={},
+                  ochuman_occ_test={}) == digest(params, coco_val=coco)

@@ -105,20 +105,31 @@ def hidden_truth(params: dict) -> dict:
     return out
 
 
-def convert_unseen(params: dict, raw: dict | None = None) -> tuple[dict, dict]:
-    """OCHuman val and test (Table 10; the COCO head scores them, never trained on): converted
-    from the raw files (real), or ``{}`` twice (the rendered profiles have no analogue)."""
+def convert_unseen(params: dict, raw: dict | None = None) -> tuple[dict, dict, dict, dict]:
+    """OCHuman val, test and their "(occ)" sets (Table 10; the COCO head scores them, never trained
+    on): converted from the raw files (real), or ``{}`` four times (the rendered profiles have no
+    analogue). "(occ)": the user's PCT-protocol files where ``data.real.ochuman_occ`` names them,
+    else the suite's derivation (``data.real.ochuman_occ.occluded_only``)."""
     if params["source"] != "real":
-        return {}, {}
+        return {}, {}, {}, {}
     from posebh.data.real.convert import convert_split
+    from posebh.data.real.ochuman_occ import occ_file, occluded_only
 
-    files = params["real"]["files"]["ochuman"]
-    out = tuple(convert_split("ochuman", files[s], Path(params["image_root"]),
-                              params["real"].get("check_images", True),
-                              where=f"data.real.files.ochuman.{s}") for s in ("val", "test"))
-    log.info("ochuman: %d val / %d test images (converted)", len(out[0]["images"]),
-             len(out[1]["images"]))
-    return out
+    files, root = params["real"]["files"]["ochuman"], Path(params["image_root"])
+    check = params["real"].get("check_images", True)
+    sets = [convert_split("ochuman", files[s], root, check, where=f"data.real.files.ochuman.{s}")
+            for s in ("val", "test")]
+    for split, full in zip(("val", "test"), list(sets)):
+        given = occ_file(root, params, split)
+        sets.append(occluded_only(full) if given is None else convert_split(
+            "ochuman", {**files[split], "annotations": str(given.relative_to(root))}, root, check,
+            where=f"data.real.ochuman_occ.{split}"))
+        log.info("ochuman %s (occ): %s, %d instances", split,
+                 "derived: occluded keypoints only" if given is None else given,
+                 len(sets[-1]["annotations"]))
+    log.info("ochuman: %d val / %d test images (converted)", len(sets[0]["images"]),
+             len(sets[1]["images"]))
+    return tuple(sets)  # type: ignore[return-value]
 
 
 def digest(params: dict, **sets: dict) -> dict:

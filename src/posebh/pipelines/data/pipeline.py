@@ -28,7 +28,8 @@ def create_pipeline(**kwargs) -> Pipeline:
              name="render_and_split_apt36k")
     )
     nodes.append(Node(convert_unseen, inputs=["params:data", RAW_STATUS],
-                      outputs=["ochuman_val", "ochuman_test"], name="convert_ochuman"))
+                      outputs=["ochuman_val", "ochuman_test", "ochuman_occ_val", "ochuman_occ_test"],
+                      name="convert_ochuman"))
     sets = [o for n in nodes for o in n.outputs if o != "apt36k_split_summary"]
     nodes.append(Node(digest, inputs={"params": "params:data", **{s: s for s in sets}},
                       outputs="intermediate_digest", name="digest"))
