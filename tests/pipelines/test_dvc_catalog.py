@@ -62,7 +62,8 @@ def test_params_files_exist_for_every_profile(project):
 
 
 def test_every_plot_reads_a_series_a_stage_writes(project):
-    """dvc.yaml's top-level plots point into a stage's dvclive output, at a series dvclive logs."""
+    """dvc.yaml's top-level plots point into a stage's dvclive output, at a series dvclive logs,
+    or at a column of a report table."""
     import yaml
 
     from posebh.experiments import MATRIX_FILE, load_matrix
@@ -76,6 +77,12 @@ def test_every_plot_reads_a_series_a_stage_writes(project):
     for plot in plots:
         (title, spec), = plot.items()
         for path, field in spec["y"].items():
+            if path.startswith("reports/tables/"):  # the report stage's folder out
+                from posebh.reporting.sensitivity_section import COLUMNS
+
+                assert path == "reports/tables/sensitivity.csv" and field in COLUMNS
+                assert spec["x"] in COLUMNS and "reports/tables" in outs, (title, path)
+                continue
             m = re.fullmatch(r"data/08_reporting/dvclive/(\w+)/plots/metrics/train/(\w+)\.tsv", path)
             assert m and m.group(1) in variants and m.group(2) == field in logged, (title, path)
             assert f"data/08_reporting/dvclive/{m.group(1)}" in outs, path
