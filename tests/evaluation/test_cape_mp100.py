@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 
 from posebh.data.errors import DataError
-from posebh.evaluation.cape_mp100 import (check_mp100_splits, mp100_category_splits, mp100_file,
-                                          read_mp100)
+from posebh.evaluation.cape_mp100 import (
+    check_mp100_splits,
+    mp100_category_splits,
+    mp100_file,
+    read_mp100,
+)
 from posebh.evaluation.cape_pck import evaluate_cape
 
 SKELETONS = {"bed": 9, "fly_body": 31, "sofa": 12, "tern_body": 15, "zebra_body": 17}  # name -> J

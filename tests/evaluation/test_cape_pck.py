@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 
 from posebh.evaluation.cape_episodes import CapeInstance, sample_episodes
-from posebh.evaluation.cape_pck import (CapeResult, evaluate_cape, query_pck, summarise_splits,
-                                        valid_keypoints)
+from posebh.evaluation.cape_pck import (
+    CapeResult,
+    evaluate_cape,
+    query_pck,
+    summarise_splits,
+    valid_keypoints,
+)
 
 
 def make_category(n: int, j: int, seed: int) -> list[CapeInstance]:

@@ -25,8 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posebh.evaluation.cape_episodes import (CAPE_QUERIES, CAPE_TEST_EPISODES, CapeInstance,
-                                             CapeQuery, Episode, sample_episodes)
+from posebh.evaluation.cape_episodes import (
+    CAPE_QUERIES,
+    CAPE_TEST_EPISODES,
+    CapeInstance,
+    CapeQuery,
+    Episode,
+    sample_episodes,
+)
 
 CAPE_PCK_THR = 0.2
 
