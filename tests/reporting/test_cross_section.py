@@ -41,6 +41,7 @@ def test_summary_means_and_paired_off_diagonal_difference():
     assert d["off-diag AP"] == pytest.approx(5.0)  # (+10 on coco@aic, 0 on aic@coco) / 2
     assert d["off-diag PCK@0.1"] == pytest.approx(0.0)  # +10 and -10
     assert (d["off-diag cells"], d["cells where AP rises"]) == (2, 1)
+    assert str(s["cells where AP rises"].dtype) == "Int64"  # a count, not 5.0
 
 
 def test_section_publishes_both_csvs_and_an_inline_figure(tmp_path):
@@ -120,7 +121,7 @@ def test_no_difference_is_called_when_the_interval_includes_zero(tmp_path):
     sec = section_of(tmp_path, matrix, scores)
     summ = sec.tables["cross_skeleton_summary"].set_index("model")
     assert summ.loc["posebh − baseline_ft", "verdict"] == "no detectable difference"
-    assert summ.loc["posebh − baseline_ft", "off-diag AP 90 % interval"] == "[0.0, 0.0]"
+    assert summ.loc["posebh − baseline_ft", "off-diag AP 90 % interval"] == "[0.00, 0.00]"  # a difference: two decimals
     note = next(n for n in sec.notes if n.startswith("Summary"))
     assert "no detectable difference between posebh and baseline_ft" in note
     assert "the interval includes 0" in note

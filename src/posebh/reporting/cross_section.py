@@ -76,11 +76,13 @@ def summary(df: pd.DataFrame, control: str, headline: str,
                         f"off-diag {PCK}": 100 * d[PCK].mean(), "off-diag cells": len(d),
                         "cells where AP rises": int((d["AP"] > 0).sum())})
     table = pd.DataFrame(out).set_index("model")
+    if "cells where AP rises" in table:
+        table["cells where AP rises"] = table["cells where AP rises"].astype("Int64")  # a count
+    diff = f"{headline} − {control}"
     if ci is not None and not ci.empty:
         col = f"off-diag AP {100 * level:g} % interval"
-        table[col] = [interval_text(ci.at[m, "low"], ci.at[m, "high"]) if m in ci.index else "–"
-                      for m in table.index]
-        diff = f"{headline} − {control}"
+        table[col] = [interval_text(ci.at[m, "low"], ci.at[m, "high"], 2 if m == diff else 1)
+                      if m in ci.index else "–" for m in table.index]
         table["verdict"] = ["" if m != diff or m not in ci.index else
                             direction(ci.at[m, "low"], ci.at[m, "high"], control)
                             for m in table.index]
