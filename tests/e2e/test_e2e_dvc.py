@@ -32,14 +32,24 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return proc
 
 
-def test_dvc_repro_smoke_profile(tmp_path):
+def _commit(work: Path, message: str) -> None:
+    _run(["git", "add", "-A"], work)
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], work)
+
+
+def workspace(tmp_path: Path, profile: str) -> Path:
+    """A committed git copy of the project's tracked files with ``profile`` in params.yaml."""
     work = tmp_path / "suite"
     work.mkdir()
     _tracked_copy(work)
-    (work / "params.yaml").write_text("profile: test\n")
+    (work / "params.yaml").write_text(f"profile: {profile}\n")
     _run(["git", "init", "-q"], work)
-    _run(["git", "add", "-A"], work)
-    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"], work)
+    _commit(work, "copy")
+    return work
+
+
+def test_dvc_repro_smoke_profile(tmp_path):
+    work = workspace(tmp_path, "test")
     _run(["dvc", "repro"], work)
 
     html = (work / "reports/index.html").read_text()
@@ -83,8 +93,7 @@ def _compare_runs(work: Path) -> None:
     """The README's "compare two runs" commands (#15): metrics at any commit and experiment, plots."""
     shown = _run(["dvc", "metrics", "show", "--json"], work).stdout
     assert '"reports/metrics/baseline.json"' in shown and '"AP"' in shown
-    _run(["git", "add", "-A"], work)  # the metrics files are git files (cache: false, not ignored)
-    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "run 1"], work)
+    _commit(work, "run 1")  # the metrics files are git files (cache: false, not ignored)
     before = json.loads((work / "reports/metrics/transfer_interhand2d.json").read_text())
 
     # the documented form of a hyper-parameter change: -S <conf file>:<key>=<value>
@@ -95,8 +104,7 @@ def _compare_runs(work: Path) -> None:
     assert "epochs3" in table and "transfer_interhand2d.json" in table
     assert "!" not in _run(["dvc", "exp", "show", "--no-pager", "--only-changed"], work).stdout
 
-    _run(["git", "add", "-A"], work)
-    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "epochs 3"], work)
+    _commit(work, "epochs 3")
     diff = json.loads(_run(["dvc", "metrics", "diff", "HEAD~1", "--json"], work).stdout)
     changed = diff["reports/metrics/transfer_interhand2d.json"]
     old = changed["scratch.PCK@0.2"]["old"]

@@ -5,7 +5,7 @@ import csv
 import json
 
 import pytest
-from test_e2e_dvc import _run, _tracked_copy
+from test_e2e_dvc import _run, workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -18,13 +18,7 @@ def _table(work, n: int) -> list[dict]:
 
 
 def test_dvc_repro_paper_smoke_runs_every_stage_on_the_paper_path(tmp_path):
-    work = tmp_path / "suite"
-    work.mkdir()
-    _tracked_copy(work)
-    (work / "params.yaml").write_text("profile: paper_smoke\n")
-    _run(["git", "init", "-q"], work)
-    _run(["git", "add", "-A"], work)
-    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"], work)
+    work = workspace(tmp_path, "paper_smoke")
     out = _run(["dvc", "repro"], work).stdout
 
     stages = _run(["dvc", "stage", "list", "--name-only"], work).stdout.split()
