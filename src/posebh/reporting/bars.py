@@ -21,9 +21,7 @@ HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
 def dataset_metrics() -> dict[str, str]:
     """Headline label -> metric name (``run_mapping.yaml`` ``headline``), one per dataset
     (averages over datasets are left out)."""
-    mapping = compare.load_mapping()
-    return {label: name for label, name in mapping["headline"].items()
-            if "path" in mapping["metrics"][name]}
+    return {label: name for _, label, name in compare.dataset_headlines()}
 
 
 def bar_values(metrics: dict[str, dict], seed_table: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -105,6 +105,14 @@ def _released_cell(name: str | None, entry: dict | None, metric: str | None, pap
             "released_status": status, "released_protocol": proto}
 
 
+def dataset_headlines(mapping: dict | None = None) -> list[tuple[str, str, str]]:
+    """(dataset, label, metric name) of each per-dataset headline of ``run_mapping.yaml``
+    (averages over datasets, which have no ``path``, left out), in the mapping's order."""
+    mapping = mapping or load_mapping()
+    return [(mapping["metrics"][name]["path"][0], label, name)
+            for label, name in mapping["headline"].items() if "path" in mapping["metrics"][name]]
+
+
 def metric_value(name: str, run: dict, mapping: dict | None = None) -> float | None:
     """A named metric of one run on the paper's scale; None where the run lacks it.
 

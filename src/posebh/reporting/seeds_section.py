@@ -23,13 +23,7 @@ COLUMNS = ["variant", "dataset", "label", "seeds", "mean", "std", "boot_std", "d
 
 def dataset_labels() -> dict[str, str]:
     """dataset -> headline label ("COCO AP", "MPII PCKh", ...) from ``run_mapping.yaml``."""
-    mapping = compare.load_mapping()
-    out = {}
-    for label, name in mapping["headline"].items():
-        spec = mapping["metrics"][name]
-        if "path" in spec:
-            out[spec["path"][0]] = label
-    return {**out, MEAN: "Mean of the datasets"}
+    return {**{d: label for d, label, _ in compare.dataset_headlines()}, MEAN: "Mean of the datasets"}
 
 
 def seeds_table(scores: dict, control: str, cfg: BootstrapConfig) -> pd.DataFrame:

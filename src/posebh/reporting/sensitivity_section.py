@@ -33,15 +33,8 @@ COLUMNS = ["param", "value", "run", "dataset", "label", "value_metric", "seeds",
 
 def _headline_values(metrics: dict) -> dict[str, float]:
     """dataset -> headline metric (report scale) from a run's metrics dict."""
-    mapping = compare.load_mapping()
-    out = {}
-    for name in mapping["headline"].values():
-        spec = mapping["metrics"][name]
-        if "path" in spec:
-            v = compare.metric_value(name, metrics)
-            if v is not None:
-                out[spec["path"][0]] = v
-    return out
+    values = {d: compare.metric_value(name, metrics) for d, _, name in compare.dataset_headlines()}
+    return {d: v for d, v in values.items() if v is not None}
 
 
 def _seed_band(inputs: ReportInputs, variant: str) -> dict[str, tuple[float, float, int]]:
