@@ -154,7 +154,7 @@ def train_student(name: str, baseline: dict, union: UnionSkeleton, train: TrainC
                               kd={k: setup[k] for k in ("alpha", "betas", "across_domains")})
     log.info("kd %s: %d steps in %.1f s, teachers %s", name, objective.cost["steps"], seconds,
              objective.cost)
-    return Trained(ckpt, history, seconds, dict(objective.cost))
+    return Trained(ckpt, history, seconds, {**objective.cost, "batch_size": train.batch_size})
 
 
 def run_kd(kd: KDConfig, baseline: dict, model: Mapping[str, Any], train: Mapping[str, Any],

@@ -149,8 +149,8 @@ class KDObjective:
         self.model, self.alpha, self.betas = model, float(alpha), dict(betas)
         self.teachers = tuple(teachers) if self.alpha < 1 else ()
         self.targets = UnionTargets(tuple(model.cfg.datasets), union)
-        self.cost = {"steps": 0, "teacher_forwards": 0, "teacher_images": 0,
-                     "teacher_seconds": 0.0}
+        self.cost: dict = {"steps": 0, "teacher_forwards": 0, "teacher_images": 0,
+                           "teacher_seconds": 0.0, "images_by_teacher": {t.name: 0 for t in self.teachers}}
 
     def start_epoch(self, epoch: int) -> dict:
         return {}
@@ -171,6 +171,7 @@ class KDObjective:
             out.append(Teacher(t.name, maps, t.union_index.to(images.device), rows))
             self.cost["teacher_forwards"] += 1
             self.cost["teacher_images"] += n
+            self.cost["images_by_teacher"][t.name] += n
         if out and images.device.type == "cuda":
             torch.cuda.synchronize(images.device)
         self.cost["teacher_seconds"] += time.perf_counter() - t0
