@@ -126,3 +126,4 @@ def test_report_page_and_csvs_carry_the_section(tmp_path):
     assert {"kd_per_dataset", "kd_cost", "kd_literature", "kd_cross_skeleton_summary"} <= set(
         out.evidence_tables)
     assert "metrics/kd.json" in out.html
+    assert "&lt;NA&gt;" not in out.html  # a count column's missing cells print as '–'

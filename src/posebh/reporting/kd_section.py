@@ -57,14 +57,15 @@ def _teacher_run(kd: dict) -> dict:
 
 
 def per_dataset_table(inputs: ReportInputs) -> pd.DataFrame:
-    """Headline metric (report scale) per dataset (rows) and model (columns); '–' where absent."""
+    """Headline metric (report scale) per dataset (rows) and model (columns), on GT boxes (the
+    kd stage scores no detector boxes, so neither does this table); NaN where absent."""
     per = (inputs.kd or {}).get("per_dataset", {})
     runs = {v: inputs.metrics[v] for v in REFERENCE if v in inputs.metrics}
     runs |= {LABELS[m]: per[m] for m in (STUDENT, ABLATION) if m in per}
     if _teacher_run(inputs.kd or {}):
         runs[LABELS["teachers"]] = _teacher_run(inputs.kd)
     mapping = compare.load_mapping()
-    rows = {label: {name: compare.metric_value(metric, compare.variant_run(run), mapping)
+    rows = {label: {name: compare.metric_value(metric, run, mapping)  # GT boxes for every model
                     for name, run in runs.items()}
             for label, metric in mapping["headline"].items()}
     return pd.DataFrame(rows).T[list(runs)].astype(float)
@@ -217,7 +218,8 @@ def section(inputs: ReportInputs) -> Section:
     matrix, summ, ci, no_ci = cross_tables(inputs, cfg)
     cost = cost_table(inputs.kd, inputs.kd_timings or {})
     notes = [setup_note(inputs), *inputs.kd.get("notes", [])]
-    blocks = [html.table_html(per, precision=1, caption="Headline metric per dataset (%, AP x100): "
+    blocks = [html.table_html(per, precision=1, caption="Headline metric per dataset (%, AP x100, "
+                              "GT boxes): "
                               "the report's variants beside the KD student, its α = 1 ablation "
                               "and each dataset's own teacher.")]
     if not matrix.empty:
