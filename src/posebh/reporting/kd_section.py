@@ -233,8 +233,8 @@ def section(inputs: ReportInputs) -> Section:
                                       "control, KD − PoseBH and KD − (α = 1)."))
         notes.append(verdict(ci, ab.control, ab.headline, cost))
     else:
-        notes.append("No cross-skeleton rows: " + " ".join(inputs.kd.get("notes", [])
-                                                          or ["no hidden truth in this run."]))
+        notes.append("No cross-skeleton comparison: the kd stage scored no hidden truth in "
+                     "this run (its note above says why).")
     shown_cost = cost.assign(value=[_value(v) for v in cost["value"]]).set_index("item")
     blocks.append(html.table_html(shown_cost, text=True,
                                   caption="Teacher cost: deterministic counts, and wall seconds "
