@@ -52,9 +52,9 @@ def kd_inputs(tmp_path, kd_shift: float = 0.15, units: int = 40, **extra):
                                                  "images_by_teacher": {"coco": 7000}},
                             kd_section.ABLATION: {"train_seconds": 25.0}}}
     params = {**PARAMS, "train": {"epochs": 10}, "seeds": {"resamples": 200, "level": 0.9}}
-    fields = dict(cross_skeleton={"matrix": cross_m}, cross_scores=cross_s, kd=kd,
-                  kd_scores=kd_s, kd_timings=timings, params=params,
-                  metrics={"baseline": BASELINE, "baseline_ft": BASELINE, "posebh": POSEBH})
+    fields = {"cross_skeleton": {"matrix": cross_m}, "cross_scores": cross_s, "kd": kd,
+                  "kd_scores": kd_s, "kd_timings": timings, "params": params,
+                  "metrics": {"baseline": BASELINE, "baseline_ft": BASELINE, "posebh": POSEBH}}
     return make_inputs(tmp_path, **{**fields, **extra})
 
 

@@ -50,7 +50,7 @@ def literature_table() -> pd.DataFrame:
 
 
 def _teacher_run(kd: dict) -> dict:
-    """{dataset: metrics of that dataset's teacher}: one run, so a headline walks it as a model's."""
+    """{dataset: metrics of that dataset's teacher}: one run, walked as a model's headlines."""
     per = kd.get("per_dataset", {})
     return {d: per[TEACHER.format(d)][d] for d in kd.get("setup", {}).get("teachers", [])
             if d in per.get(TEACHER.format(d), {})}
@@ -194,8 +194,9 @@ def verdict(ci: pd.DataFrame, control: str, headline: str, cost: pd.DataFrame) -
            f"neither KD nor {headline}'s CSS fills them detectably better than the other")
     return (f"Closing note: on the off-diagonal cells (a head on another dataset's images, "
             f"against hidden truth), {who}: {said(kd_css, headline)}; {said(kd_vs, control)}; "
-            f"{said(css_vs, control)}. KD's cost: {_value(values.get('teachers trained from scratch'))}"
-            f" extra trainings ({_value(values.get('teacher training steps (all teachers)'))} steps) "
+            f"{said(css_vs, control)}. KD's cost: "
+            f"{_value(values.get('teachers trained from scratch'))} extra trainings "
+            f"({_value(values.get('teacher training steps (all teachers)'))} steps) "
             f"and {html.number(values.get('teacher forward passes per student step'), 1)} extra "
             f"forward passes per student step; CSS needs neither.")
 

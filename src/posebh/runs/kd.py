@@ -72,7 +72,8 @@ class KDConfig:
                 raise configs.ConfigError(f"kd.teachers.{i}", "not a source dataset "
                                           f"({', '.join(skeletons.SOURCES)})", name)
         if len(set(cfg.teachers)) != len(cfg.teachers):
-            raise configs.ConfigError("kd.teachers", "a teacher is listed twice", list(cfg.teachers))
+            raise configs.ConfigError("kd.teachers", "a teacher is listed twice",
+                                      list(cfg.teachers))
         for name in cfg.betas or {}:
             if name not in cfg.teachers:
                 raise configs.ConfigError(f"kd.betas.{name}", "not one of kd.teachers", name)
@@ -82,8 +83,8 @@ class KDConfig:
                     data: Mapping[str, Any]) -> ScratchRun:
         """The scratch run of ``name``'s teacher (a bad override names ``kd.teacher_train``)."""
         TrainConfig.from_dict(merged(dict(train), self.teacher_train), "kd.teacher_train")
-        variant = Variant(TEACHER.format(name), "scratch", model={"datasets": [name], **TEACHER_MODEL},
-                          train=self.teacher_train)
+        variant = Variant(TEACHER.format(name), "scratch", train=self.teacher_train,
+                          model={"datasets": [name], **TEACHER_MODEL})
         return ScratchRun.resolve(variant, model, train, data)
 
 
@@ -119,7 +120,8 @@ def train_teachers(kd: KDConfig, model: Mapping[str, Any], train: Mapping[str, A
     out = {}
     for name in kd.teachers:
         t0 = time.perf_counter()
-        ckpt, history = train_variant(kd.teacher_run(name, model, train, data), {name: train_sets[name]})
+        run = kd.teacher_run(name, model, train, data)
+        ckpt, history = train_variant(run, {name: train_sets[name]})
         out[name] = Trained(ckpt, history, time.perf_counter() - t0,
                             {"epochs": len(history), "steps": _steps(history, ckpt)})
         log.info("kd teacher %s: %d epochs in %.1f s", name, len(history), out[name].seconds)
@@ -145,7 +147,8 @@ def train_student(name: str, baseline: dict, union: UnionSkeleton, train: TrainC
     objective = KDObjective(net, union, frozen, betas, alpha)
     setup = {"alpha": alpha, "betas": dict(betas) if frozen else {}, "union": list(union.names),
              "across_domains": across_domains,
-             "teachers": {t: c.get("fingerprint", {}) for t, c in teachers.items()} if frozen else {}}
+             "teachers": ({t: c.get("fingerprint", {}) for t, c in teachers.items()}
+                          if frozen else {})}
     run_id = fingerprint(name, net, train, sample, train_sets, setup)
     t0 = time.perf_counter()
     history = fit(net, train_sets, train, sample, objective, run_id)
@@ -176,7 +179,7 @@ def run_kd(kd: KDConfig, baseline: dict, model: Mapping[str, Any], train: Mappin
     union = build_union(datasets)  # merged names: the paper's unified skeleton (docs/method.md)
     teachers = train_teachers(kd, model, train, data, train_sets)
     betas = resolve_betas(kd, train_sets)
-    plain = TrainConfig.from_dict(dict(finetune), "finetune")  # = unidet's FinetuneRun (method null)
+    plain = TrainConfig.from_dict(dict(finetune), "finetune")  # = unidet's (FinetuneRun, no method)
     ckpts = {t: tr.checkpoint for t, tr in teachers.items()}
     students = {STUDENT: train_student(STUDENT, baseline, union, plain, sample, train_sets, ckpts,
                                        betas, kd.alpha, kd.distil_across_domains),

@@ -160,7 +160,8 @@ class KDObjective:
         self.teachers = tuple(teachers) if self.alpha < 1 else ()
         self.targets = UnionTargets(tuple(model.cfg.datasets), union)
         self.cost: dict = {"steps": 0, "teacher_forwards": 0, "teacher_images": 0,
-                           "teacher_seconds": 0.0, "images_by_teacher": {t.name: 0 for t in self.teachers}}
+                           "teacher_seconds": 0.0,
+                           "images_by_teacher": {t.name: 0 for t in self.teachers}}
 
     def start_epoch(self, epoch: int) -> dict:
         return {}
