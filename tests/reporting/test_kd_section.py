@@ -53,8 +53,8 @@ def kd_inputs(tmp_path, kd_shift: float = 0.15, units: int = 40, **extra):
                             kd_section.ABLATION: {"train_seconds": 25.0}}}
     params = {**PARAMS, "train": {"epochs": 10}, "seeds": {"resamples": 200, "level": 0.9}}
     fields = {"cross_skeleton": {"matrix": cross_m}, "cross_scores": cross_s, "kd": kd,
-                  "kd_scores": kd_s, "kd_timings": timings, "params": params,
-                  "metrics": {"baseline": BASELINE, "baseline_ft": BASELINE, "posebh": POSEBH}}
+              "kd_scores": kd_s, "kd_timings": timings, "params": params,
+              "metrics": {"baseline": BASELINE, "baseline_ft": BASELINE, "posebh": POSEBH}}
     return make_inputs(tmp_path, **{**fields, **extra})
 
 
