@@ -20,6 +20,7 @@ from posebh.reporting import (
     figures,
     floor,
     html,
+    kd_section,
     loss_charts,
     overlays,
     pipeline_map,
@@ -56,6 +57,9 @@ class ReportInputs:
     pipeline: dict = field(default_factory=dict)  # dvc.yaml's `stages` (the pipeline map)
     matrix_lists: dict = field(default_factory=dict)  # foreach list name -> matrix entries
     released: dict = field(default_factory=dict)  # reports/metrics/released.json (model -> entry)
+    kd: dict = field(default_factory=dict)  # reports/metrics/kd.json (the kd stage, #17)
+    kd_scores: dict = field(default_factory=dict)  # its per-instance cross-skeleton scores
+    kd_timings: dict = field(default_factory=dict)  # its teacher cost and wall seconds
 
     @cached_property
     def seed_table(self) -> pd.DataFrame | None:
@@ -81,6 +85,7 @@ EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     sensitivity_section.section,
     floor.section,
     cross_section.section,
+    kd_section.section,
     diagnostics_section.section,
     pipeline_map.section,
 )
@@ -187,6 +192,7 @@ def _files(inputs: ReportInputs, numbers: list[int], sections: list[Section]) ->
             + [f"metrics/{v}.json" for v in inputs.metrics]
             + [f"metrics/transfer_{t}.json" for t in inputs.transfer_metrics]
             + (["metrics/released.json"] if inputs.released else [])
+            + (["metrics/kd.json"] if inputs.kd else [])
             + [f"../data/08_reporting/{v}_history.json" for v in inputs.histories])
 
 

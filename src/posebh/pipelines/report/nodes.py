@@ -51,6 +51,8 @@ def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> 
         cross_scores=inputs.get("cross_scores") or {},
         pipeline=(inputs.get("pipeline") or {}).get("stages", {}),
         released=inputs.get("released") or {},
+        kd=inputs.get("kd") or {}, kd_scores=inputs.get("kd_scores") or {},
+        kd_timings=inputs.get("kd_timings") or {},
         matrix_lists={"variants": [n for n, v in variants.items() if v.get("kind") == "scratch"],
                       "finetunes": [n for n, v in variants.items() if v.get("kind") == "finetune"]},
     ), prov)
