@@ -62,7 +62,7 @@ def test_metrics_per_matcher_shots_split_and_category(run):
 
 
 def test_paired_differences_use_the_shared_episodes(run):
-    metrics, scores = run
+    metrics, _ = run
     diffs = metrics["differences"]
     assert [(d["matcher"], d["control"], d["shots"]) for d in diffs] == [
         ("posebh/embedding", "baseline/head", 1), ("posebh/embedding", "baseline/head", 2),

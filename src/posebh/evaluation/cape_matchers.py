@@ -125,7 +125,7 @@ def finetune_predictions(features: CapeFeatures, keypoints: np.ndarray,
                          sigma: float = 2.0, seed: int = 0) -> np.ndarray:
     """(E, Q, J, 2) image px: a 1x1 head per episode trained on its supports (module docstring)."""
     maps = F.normalize(features.maps, dim=1)  # (N, C, H, W)
-    dev, (n, c, h, w) = maps.device, maps.shape
+    dev, (_, c, h, w) = maps.device, maps.shape
     points = torch.as_tensor(features.keypoints_on_map(keypoints), dtype=maps.dtype, device=dev)
     visible = torch.as_tensor(np.asarray(keypoints)[..., 2] > 0, dtype=maps.dtype, device=dev)
     targets = gaussian_targets(points, (w, h), sigma)  # (N, J, H, W)

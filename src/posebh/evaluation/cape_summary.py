@@ -44,7 +44,7 @@ def matcher_metrics(results: Mapping[str, CapeResult]) -> dict:
     return {
         "mean": float(np.mean([r.mean for r in results.values()])),
         "episode_std": float(np.std(overall)),
-        "episodes": int(len(overall)),
+        "episodes": len(overall),
         "per_split": {s: r.mean for s, r in sorted(results.items())},
         "per_split_std": {s: r.episode_std for s, r in sorted(results.items())},
         "per_category": {s: r.per_category for s, r in sorted(results.items())},
@@ -60,9 +60,11 @@ def episode_scores(results: Mapping[str, CapeResult]) -> dict[str, dict[str, lis
 
 
 def paired_difference(a: Mapping[str, CapeResult], b: Mapping[str, CapeResult],
-                      cfg: BootstrapConfig = BootstrapConfig(), key: str = "") -> dict:
+                      cfg: BootstrapConfig | None = None, key: str = "") -> dict:
     """Overall PCK of ``a`` minus ``b`` on their common episodes, with the percentile interval of
-    ``cfg`` (replicates keyed by ``key``) and whether it excludes 0."""
+    ``cfg`` (default ``BootstrapConfig()``; replicates keyed by ``key``) and whether it
+    excludes 0."""
+    cfg = cfg or BootstrapConfig()
     if sorted(a) != sorted(b):
         raise ValueError(f"the matchers ran on different splits: {sorted(a)} and {sorted(b)}")
     e = min(len(episode_overall(a)), len(episode_overall(b)))

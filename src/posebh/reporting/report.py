@@ -14,6 +14,7 @@ from posebh import skeletons
 from posebh.experiments import Ablation
 from posebh.reporting import (
     bars,
+    cape_section,
     compare,
     cross_section,
     diagnostics_section,
@@ -56,6 +57,7 @@ class ReportInputs:
     pipeline: dict = field(default_factory=dict)  # dvc.yaml's `stages` (the pipeline map)
     matrix_lists: dict = field(default_factory=dict)  # foreach list name -> matrix entries
     released: dict = field(default_factory=dict)  # reports/metrics/released.json (model -> entry)
+    cape: dict = field(default_factory=dict)  # reports/metrics/cape.json ({} where not run)
 
     @cached_property
     def seed_table(self) -> pd.DataFrame | None:
@@ -81,6 +83,7 @@ EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     sensitivity_section.section,
     floor.section,
     cross_section.section,
+    cape_section.section,
     diagnostics_section.section,
     pipeline_map.section,
 )
@@ -187,6 +190,7 @@ def _files(inputs: ReportInputs, numbers: list[int], sections: list[Section]) ->
             + [f"metrics/{v}.json" for v in inputs.metrics]
             + [f"metrics/transfer_{t}.json" for t in inputs.transfer_metrics]
             + (["metrics/released.json"] if inputs.released else [])
+            + (["metrics/cape.json"] if inputs.cape else [])
             + [f"../data/08_reporting/{v}_history.json" for v in inputs.histories])
 
 

@@ -36,6 +36,7 @@ def report_inputs(variants: list[str]) -> dict[str, str]:
     slots["cross_skeleton"] = "cross_skeleton_metrics"
     slots["cross_scores"] = "cross_skeleton_scores"
     slots["released"] = "released_metrics"
+    slots["cape"] = "cape_metrics"
     slots["split_summary"] = "apt36k_split_summary"
     slots["pipeline"] = "dvc_pipeline"
     slots |= {f"params__{p}": f"params:{p}" for p in PARAMS}
