@@ -121,7 +121,7 @@ def gaussian_targets(points: torch.Tensor, size: tuple[int, int], sigma: float) 
 
 
 def finetune_predictions(features: CapeFeatures, keypoints: np.ndarray,
-                         episodes: Sequence[Episode], steps: int = 100, lr: float = 0.01,
+                         episodes: Sequence[Episode], steps: int = 100, lr: float = 0.001,
                          sigma: float = 2.0, seed: int = 0) -> np.ndarray:
     """(E, Q, J, 2) image px: a 1x1 head per episode trained on its supports (module docstring)."""
     maps = F.normalize(features.maps, dim=1)  # (N, C, H, W)
