@@ -1,7 +1,7 @@
 """Evidence section: unseen skeletons (CAPE) - few-shot keypoints of novel skeletons from frozen
 features, PCK@0.2 per matcher and shot count, paired differences, POMNet's Table 1 beside them.
 
-Reads what ``runs.cape.cape_evaluate`` returns (``reports/metrics/cape.json``, percent):
+Reads what ``runs.cape_eval.cape_evaluate`` returns (``reports/metrics/cape.json``, percent):
 ``{protocol, matchers: {name: {"<k>-shot": {mean, episode_std, episodes, per_split,
 per_category, ...}}}, differences: [{matcher, control, shots, diff, low, high, episodes, level,
 excludes_zero}], experts, instances}``; ``{}`` where the profile has no MP-100-format data.

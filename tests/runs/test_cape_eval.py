@@ -10,7 +10,7 @@ from tiny import TINY_64
 
 from posebh.data.errors import DataError
 from posebh.evaluation.units import to_percent
-from posebh.runs.cape import CapeConfig, cape_evaluate
+from posebh.runs.cape_eval import CapeEvalConfig, cape_evaluate
 from posebh.zoo.checkpoint import build_model, to_checkpoint
 
 MODEL = {**TINY_64, "depth": 1, "datasets": ("coco", "ap10k", "coco_wholebody")}
@@ -36,7 +36,7 @@ def checkpoints():
 
 @pytest.fixture(scope="module")
 def run(root, checkpoints):
-    return cape_evaluate(checkpoints, root, CapeConfig.from_dict(CFG))
+    return cape_evaluate(checkpoints, root, CapeEvalConfig.from_dict(CFG))
 
 
 def test_metrics_per_matcher_shots_split_and_category(run):
@@ -82,21 +82,21 @@ def test_metrics_are_json_and_already_in_percent(run):
 
 
 def test_two_runs_are_equal_bit_for_bit(run, root, checkpoints):
-    again = cape_evaluate(checkpoints, root, CapeConfig.from_dict(CFG))
+    again = cape_evaluate(checkpoints, root, CapeEvalConfig.from_dict(CFG))
     assert json.dumps(again) == json.dumps(run)
 
 
 def test_no_annotation_folder_means_not_run(tmp_path, checkpoints):
-    assert cape_evaluate(checkpoints, tmp_path, CapeConfig.from_dict(CFG)) == ({}, {})
+    assert cape_evaluate(checkpoints, tmp_path, CapeEvalConfig.from_dict(CFG)) == ({}, {})
 
 
 def test_bad_inputs_are_named(root, checkpoints, tmp_path):
     with pytest.raises(ValueError, match=r"no checkpoint for the matchers' models \['posebh'\]"):
-        cape_evaluate({"baseline": checkpoints["baseline"]}, root, CapeConfig.from_dict(CFG))
+        cape_evaluate({"baseline": checkpoints["baseline"]}, root, CapeEvalConfig.from_dict(CFG))
     small = write_mp100(tmp_path / "small", per_category=4)
     with pytest.raises(DataError, match="mp100_split1_test.json: every novel category needs >= 5"):
-        cape_evaluate(checkpoints, small, CapeConfig.from_dict(CFG))
-    with pytest.raises(ValueError, match="cape.differences"):
-        CapeConfig.from_dict({**CFG, "differences": [["posebh/embedding", "nope"]]})
-    with pytest.raises(ValueError, match="cape.matchers"):
-        CapeConfig.from_dict({**CFG, "matchers": [{"model": "a", "features": "head"}] * 2})
+        cape_evaluate(checkpoints, small, CapeEvalConfig.from_dict(CFG))
+    with pytest.raises(ValueError, match="cape_evaluation.differences"):
+        CapeEvalConfig.from_dict({**CFG, "differences": [["posebh/embedding", "nope"]]})
+    with pytest.raises(ValueError, match="cape_evaluation.matchers"):
+        CapeEvalConfig.from_dict({**CFG, "matchers": [{"model": "a", "features": "head"}] * 2})

@@ -72,7 +72,7 @@ DEFAULT_MATCHERS = (
 
 @configs.strict
 @dataclass
-class CapeConfig:
+class CapeEvalConfig:
     """Episodes, matchers, the fine-tune's optimiser, the data layout and the bootstrap."""
 
     shots: tuple[Annotated[int, Field(ge=1)], ...] = (1, 5)
@@ -99,14 +99,14 @@ class CapeConfig:
     batch_size: Annotated[int, Field(ge=1)] = 32
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any] | None) -> CapeConfig:
-        cfg = configs.parse(cls, d, "cape")
+    def from_dict(cls, d: Mapping[str, Any] | None) -> CapeEvalConfig:
+        cfg = configs.parse(cls, d, "cape_evaluation")
         names = [m.name for m in cfg.matchers]
         if len(set(names)) != len(names):
-            raise configs.ConfigError("cape.matchers", "a matcher is listed twice", names)
+            raise configs.ConfigError("cape_evaluation.matchers", "a matcher is listed twice", names)
         for pair in cfg.differences:
             if not set(pair) <= set(names) or pair[0] == pair[1]:
-                raise configs.ConfigError("cape.differences", f"needs two of the matchers {names}",
+                raise configs.ConfigError("cape_evaluation.differences", f"needs two of the matchers {names}",
                                           list(pair))
         return cfg
 
@@ -114,7 +114,7 @@ class CapeConfig:
         return self.finetune_episodes if spec.method == "finetune" else self.num_episodes
 
 
-def _predict(spec: MatcherSpec, cfg: CapeConfig, features, keypoints: np.ndarray,
+def _predict(spec: MatcherSpec, cfg: CapeEvalConfig, features, keypoints: np.ndarray,
              category: str, n: int, shots: int) -> np.ndarray:
     """(E, Q, J, 2) predictions of one matcher on one category's episodes."""
     episodes = sample_episodes(category, n, shots, cfg.num_queries, cfg.episodes(spec), cfg.seed)
@@ -124,7 +124,7 @@ def _predict(spec: MatcherSpec, cfg: CapeConfig, features, keypoints: np.ndarray
     return prototype_predictions(features, keypoints, episodes)
 
 
-def _check_sizes(path: Path, cats: Mapping[str, list[CapeInstance]], cfg: CapeConfig) -> None:
+def _check_sizes(path: Path, cats: Mapping[str, list[CapeInstance]], cfg: CapeEvalConfig) -> None:
     need = max(cfg.shots) + cfg.num_queries
     small = {c: len(v) for c, v in cats.items() if len(v) < need}
     if not cats or small:
@@ -133,7 +133,7 @@ def _check_sizes(path: Path, cats: Mapping[str, list[CapeInstance]], cfg: CapeCo
                               + (f"too few: {small}" if cats else "no category has any"))
 
 
-def cape_predictions(nets: Mapping[str, Any], root: Path, cfg: CapeConfig
+def cape_predictions(nets: Mapping[str, Any], root: Path, cfg: CapeEvalConfig
                      ) -> tuple[dict, dict, dict]:
     """(predictions[matcher][shots][split][category] (E, Q, J, 2), instances[split][category],
     experts[split][category])."""
@@ -171,7 +171,7 @@ def cape_predictions(nets: Mapping[str, Any], root: Path, cfg: CapeConfig
     return preds, data, experts
 
 
-def cape_evaluate(checkpoints: Mapping[str, dict], root: str | Path, cfg: CapeConfig
+def cape_evaluate(checkpoints: Mapping[str, dict], root: str | Path, cfg: CapeEvalConfig
                   ) -> tuple[dict, dict]:
     """(metrics, per-episode scores) of every matcher x shots on the MP-100-format folder
     ``root`` (module docstring); ({}, {}) where ``root`` has no annotation folder."""
@@ -181,7 +181,7 @@ def cape_evaluate(checkpoints: Mapping[str, dict], root: str | Path, cfg: CapeCo
         return {}, {}
     missing = sorted({m.model for m in cfg.matchers} - set(checkpoints))
     if missing:
-        raise ValueError(f"cape: no checkpoint for the matchers' models {missing} "
+        raise ValueError(f"cape_evaluation: no checkpoint for the matchers' models {missing} "
                          f"(given {sorted(checkpoints)})")
     nets = {m: from_checkpoint(checkpoints[m]) for m in dict.fromkeys(x.model for x in cfg.matchers)}
     preds, data, experts = cape_predictions(nets, root, cfg)
