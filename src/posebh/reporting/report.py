@@ -14,6 +14,7 @@ from posebh import skeletons
 from posebh.experiments import Ablation
 from posebh.reporting import (
     bars,
+    cape_section,
     compare,
     cross_section,
     diagnostics_section,
@@ -60,6 +61,7 @@ class ReportInputs:
     kd: dict = field(default_factory=dict)  # reports/metrics/kd.json (the kd stage, #17)
     kd_scores: dict = field(default_factory=dict)  # its per-instance cross-skeleton scores
     kd_timings: dict = field(default_factory=dict)  # its teacher cost and wall seconds
+    cape: dict = field(default_factory=dict)  # reports/metrics/cape.json ({} where not run)
 
     @cached_property
     def seed_table(self) -> pd.DataFrame | None:
@@ -86,6 +88,7 @@ EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     floor.section,
     cross_section.section,
     kd_section.section,
+    cape_section.section,
     diagnostics_section.section,
     pipeline_map.section,
 )
@@ -193,6 +196,7 @@ def _files(inputs: ReportInputs, numbers: list[int], sections: list[Section]) ->
             + [f"metrics/transfer_{t}.json" for t in inputs.transfer_metrics]
             + (["metrics/released.json"] if inputs.released else [])
             + (["metrics/kd.json"] if inputs.kd else [])
+            + (["metrics/cape.json"] if inputs.cape else [])
             + [f"../data/08_reporting/{v}_history.json" for v in inputs.histories])
 
 

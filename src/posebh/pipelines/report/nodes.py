@@ -53,6 +53,7 @@ def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> 
         released=inputs.get("released") or {},
         kd=inputs.get("kd") or {}, kd_scores=inputs.get("kd_scores") or {},
         kd_timings=inputs.get("kd_timings") or {},
+        cape=inputs.get("cape") or {},
         matrix_lists={"variants": [n for n, v in variants.items() if v.get("kind") == "scratch"],
                       "finetunes": [n for n, v in variants.items() if v.get("kind") == "finetune"]},
     ), prov)
