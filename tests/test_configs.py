@@ -11,7 +11,7 @@ from posebh.configs import ConfigError, parse
 from posebh.evaluation.oks import ENGINES
 from posebh.method.config import MethodConfig
 from posebh.models.config import ModelConfig
-from posebh.runs.config import Engine, EvalConfig, SampleConfig
+from posebh.runs.config import Engine, EvalConfig, Recipe, SampleConfig, Target
 from posebh.runs.params import check_params
 from posebh.training.config import TrainConfig
 
@@ -35,6 +35,11 @@ BAD = [
     ("data", {"sigma": 0}, r"^data\.sigma: "),
     ("data", {"aug": {"flip": 0.5}}, r"^data\.aug\.flip: unknown parameter"),
     ("transfer", {"train": {"epochs": 0}}, r"^transfer\.train\.epochs: "),
+    ("adapt", {"recipes": ["adapter"]}, r"^adapt\.recipes\.0: Input should be 'full'"),
+    ("adapt", {"inits": ["scratch"]}, r"^adapt\.inits\.0: "),
+    ("adapt", {"targets": ["coco"]}, r"^adapt\.targets\.0: "),
+    ("adapt", {"seeds": [-1]}, r"^adapt\.seeds\.0: "),
+    ("adapt", {"last_k": 0}, r"^adapt\.last_k: "),
     ("transfer", {"train": {}, "per_target": {"pw3d": {"batch_size": 0}}},
      r"^transfer\.per_target\.pw3d\.batch_size: "),
 ]
@@ -66,3 +71,11 @@ def test_parse_returns_typed_values_and_passes_instances_through():
 def test_the_engine_choices_are_the_evaluators_engines():
     assert typing.get_args(Engine) == ENGINES
     assert EvalConfig.from_dict({"dark": None}).dark is None  # paper: DARK-UDP for UDP heads only
+
+
+def test_the_adapt_choices_are_the_recipes_and_the_transfer_targets():
+    from posebh import skeletons
+    from posebh.training.freeze import RECIPES
+
+    assert typing.get_args(Recipe) == tuple(RECIPES)
+    assert typing.get_args(Target) == skeletons.TRANSFER

@@ -1,5 +1,5 @@
-"""Run-level configs: the sample settings of the ``data`` block, evaluation, grid, transfer and
-the cross-skeleton evaluation."""
+"""Run-level configs: the sample settings of the ``data`` block, evaluation, grid, transfer, the
+adaptation recipes and the cross-skeleton evaluation."""
 
 from __future__ import annotations
 
@@ -104,6 +104,29 @@ class TransferConfig:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "TransferConfig":
         return configs.parse(cls, d, "transfer")
+
+
+Target = Literal["interhand2d", "pw3d"]  # = skeletons.TRANSFER (tested)
+Recipe = Literal["full", "head", "last_k", "lora", "prototype_first"]  # = training.freeze.RECIPES (tested)
+
+
+@configs.strict
+@dataclass
+class AdaptConfig:
+    """#16 adaptation recipes: targets x inits x recipes x seeds; the training itself is
+    ``transfer.train`` (+ ``per_target``), so each row is comparable with Table 12's."""
+
+    targets: tuple[Target, ...] = ("interhand2d", "pw3d")
+    inits: tuple[Literal["baseline", "posebh"], ...] = ("baseline", "posebh")
+    recipes: tuple[Recipe, ...] = ("full", "head", "last_k", "lora", "prototype_first")
+    seeds: tuple[Annotated[int, Field(ge=0)], ...] = (0,)
+    last_k: Annotated[int, Field(ge=1)] = 2  # blocks unfrozen by last_k (<= the ViT's depth)
+    lora_rank: Annotated[int, Field(ge=1)] = 4
+    lora_alpha: Annotated[float, Field(gt=0)] = 8.0
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "AdaptConfig":
+        return configs.parse(cls, d, "adapt")
 
 
 @configs.strict

@@ -9,6 +9,7 @@ from posebh.experiments import merged
 from posebh.method.config import MethodConfig
 from posebh.models.config import ModelConfig
 from posebh.runs.config import (
+    AdaptConfig,
     CrossSkeletonConfig,
     EvalConfig,
     GridConfig,
@@ -37,6 +38,8 @@ def check_params(params: Mapping[str, Any]) -> None:
         SeedsConfig.from_dict(params["seeds"])
     if "cross_skeleton" in params:
         CrossSkeletonConfig.from_dict(params["cross_skeleton"])
+    if "adapt" in params:
+        AdaptConfig.from_dict(params["adapt"])
     if "data" in params:
         SampleConfig.from_data(params["data"])
     if "transfer" in params:
