@@ -224,6 +224,7 @@ def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
     feed |= {"posebh.prototypes": inputs.prototypes, "grid_metrics": {}, "apt36k_split_summary": SPLIT,
              "ablation_seed_scores": {}, "cross_skeleton_metrics": {},
              "cross_skeleton_scores": {}, "released_metrics": {},
+             "adapt_metrics": {}, "adapt_timings": {},
              "dvc_pipeline": {"stages": {"a": {"outs": ["x"]}, "b": {"deps": ["x"]}}}}
     feed |= {f"params:{p}": PARAMS.get(p, {}) for p in report_pipeline.PARAMS}
     out = node.run(feed)

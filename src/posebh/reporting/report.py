@@ -13,6 +13,7 @@ import pandas as pd
 from posebh import skeletons
 from posebh.experiments import Ablation
 from posebh.reporting import (
+    adapt_section,
     bars,
     compare,
     cross_section,
@@ -56,6 +57,8 @@ class ReportInputs:
     pipeline: dict = field(default_factory=dict)  # dvc.yaml's `stages` (the pipeline map)
     matrix_lists: dict = field(default_factory=dict)  # foreach list name -> matrix entries
     released: dict = field(default_factory=dict)  # reports/metrics/released.json (model -> entry)
+    adapt: dict = field(default_factory=dict)  # reports/metrics/adapt.json (target -> recipe -> init)
+    adapt_timings: dict = field(default_factory=dict)  # its training wall times (seconds per seed)
 
     @cached_property
     def seed_table(self) -> pd.DataFrame | None:
@@ -81,6 +84,7 @@ EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     sensitivity_section.section,
     floor.section,
     cross_section.section,
+    adapt_section.section,
     diagnostics_section.section,
     pipeline_map.section,
 )
@@ -187,6 +191,7 @@ def _files(inputs: ReportInputs, numbers: list[int], sections: list[Section]) ->
             + [f"metrics/{v}.json" for v in inputs.metrics]
             + [f"metrics/transfer_{t}.json" for t in inputs.transfer_metrics]
             + (["metrics/released.json"] if inputs.released else [])
+            + (["metrics/adapt.json"] if inputs.adapt else [])
             + [f"../data/08_reporting/{v}_history.json" for v in inputs.histories])
 
 
@@ -243,5 +248,5 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
         html=page, per_dataset=long, transfer=transfer,
         paper_tables={n: c.cells for n, c in comparisons.items()}, neighbours=neighbours,
         metrics=tables.headline_metrics(results["variant"], inputs.transfer_metrics),
-        timings=timings.timings(inputs.histories),
+        timings=timings.timings(inputs.histories, inputs.adapt_timings),
         evidence_tables={n: df for sec in sections for n, df in sec.tables.items()})

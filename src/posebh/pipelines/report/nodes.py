@@ -51,6 +51,7 @@ def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> 
         cross_scores=inputs.get("cross_scores") or {},
         pipeline=(inputs.get("pipeline") or {}).get("stages", {}),
         released=inputs.get("released") or {},
+        adapt=inputs.get("adapt") or {}, adapt_timings=inputs.get("adapt_timings") or {},
         matrix_lists={"variants": [n for n, v in variants.items() if v.get("kind") == "scratch"],
                       "finetunes": [n for n, v in variants.items() if v.get("kind") == "finetune"]},
     ), prov)

@@ -36,6 +36,8 @@ def report_inputs(variants: list[str]) -> dict[str, str]:
     slots["cross_skeleton"] = "cross_skeleton_metrics"
     slots["cross_scores"] = "cross_skeleton_scores"
     slots["released"] = "released_metrics"
+    slots["adapt"] = "adapt_metrics"
+    slots["adapt_timings"] = "adapt_timings"
     slots["split_summary"] = "apt36k_split_summary"
     slots["pipeline"] = "dvc_pipeline"
     slots |= {f"params__{p}": f"params:{p}" for p in PARAMS}
