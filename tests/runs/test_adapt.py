@@ -14,12 +14,12 @@ from posebh.runs.config import AdaptConfig, EvalConfig, SampleConfig, TransferCo
 from posebh.runs.transfer import _backbone_of, transfer
 from posebh.zoo.checkpoint import to_checkpoint
 
-MODEL = dict(img_size=[32, 32], embed_dim=16, depth=2, num_heads=2, mlp_ratio=2.0,
-             part_features=4, head_channels=8, datasets=["coco", "mpii"])
-METHOD = dict(embed_dim=8, num_clusters=6)
-TRANSFER = TransferConfig(device="cpu", train=dict(
-    epochs=2, batch_size=4, amp="none", num_threads=1,
-    optim=dict(lr=1e-3, warmup_iters=1, lr_steps=[2])))
+MODEL = {"img_size": [32, 32], "embed_dim": 16, "depth": 2, "num_heads": 2, "mlp_ratio": 2.0,
+         "part_features": 4, "head_channels": 8, "datasets": ["coco", "mpii"]}
+METHOD = {"embed_dim": 8, "num_clusters": 6}
+TRANSFER = TransferConfig(device="cpu", train={
+    "epochs": 2, "batch_size": 4, "amp": "none", "num_threads": 1,
+    "optim": {"lr": 1e-3, "warmup_iters": 1, "lr_steps": [2]}})
 PARAMS = AdaptConfig(last_k=1, lora_rank=2, lora_alpha=4.0)
 EVAL = EvalConfig(device="cpu", flip_test=False, dark=True, batch_size=8)
 SAMPLE = SampleConfig()

@@ -109,12 +109,12 @@ def section(inputs: ReportInputs) -> Section:
     ran = sorted(set(long["target"])) if not long.empty else []
     seeds = sorted(set(long["seeds"])) if not long.empty else []
     notes = [
-        "Adapting a pretrained pose model to a new skeleton (the foundation-model survey's "
-        "recipes) next to PoseBH's own transfer: each recipe fine-tunes a single new head on the "
-        "target with the transfer stage's training config (epochs, lr, schedule), from the "
-        "ViTPose++ baseline and from the PoseBH checkpoint (backbone only, COCO expert merged; "
-        "the prototype-first row also keeps PoseBH's frozen embedding module and learns the "
-        "target's prototypes before the backbone thaws). Frozen parts run in eval mode.",
+        ("Adapting a pretrained pose model to a new skeleton (the foundation-model survey's "
+         "recipes) next to PoseBH's own transfer: each recipe fine-tunes a single new head on the "
+         "target with the transfer stage's training config (epochs, lr, schedule), from the "
+         "ViTPose++ baseline and from the PoseBH checkpoint (backbone only, COCO expert merged; "
+         "the prototype-first row also keeps PoseBH's frozen embedding module and learns the "
+         "target's prototypes before the backbone thaws). Frozen parts run in eval mode."),
         (f"Profile {profile or '?'}: targets run: {', '.join(ran) if ran else 'none'}; "
          f"seeds per row: {', '.join(str(s) for s in seeds) if seeds else '–'}"
          + (" (± sample std over seeds)." if any(s > 1 for s in seeds) else
