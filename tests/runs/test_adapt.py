@@ -101,16 +101,20 @@ def test_recipes_from_the_posebh_checkpoint_take_its_backbone_under_a_plain_head
         adapted_model("interhand2d", "baseline", "last_k", _setting(sources, last_k=3))
 
 
-def test_prototype_first_is_exactly_the_transfer_stage_posebh_init(sources, sets):
+@pytest.mark.parametrize(("recipe", "init"), [("prototype_first", "posebh"), ("full", "baseline")])
+def test_the_rows_shared_with_table_12_are_exactly_the_transfer_stage_runs(sources, sets, recipe,
+                                                                           init):
+    """prototype_first = the transfer stage's PoseBH init; full from the baseline = its baseline
+    init (same builder, seed, config and loop: the same numbers to the bit)."""
     train, val = sets["interhand2d"]
     ours, _ = adapt(sources, {"interhand2d": (train, val)}, TRANSFER,
-                    AdaptConfig(targets=("interhand2d",), inits=("posebh",),
-                                recipes=("prototype_first",)), METHOD, SAMPLE, EVAL)
+                    AdaptConfig(targets=("interhand2d",), inits=(init,), recipes=(recipe,)),
+                    METHOD, SAMPLE, EVAL)
     theirs, _ = transfer("interhand2d", sources, train, val,
-                         TransferConfig(**{**TRANSFER.__dict__, "inits": ("posebh",)}), METHOD,
+                         TransferConfig(**{**TRANSFER.__dict__, "inits": (init,)}), METHOD,
                          SAMPLE, EVAL)
-    cell = ours["interhand2d"]["prototype_first"]["posebh"]
-    assert {k: cell[k] for k in theirs["posebh"]} == theirs["posebh"]
+    cell = ours["interhand2d"][recipe][init]
+    assert {k: cell[k] for k in theirs[init]} == theirs[init]
 
 
 def test_seeds_give_a_spread_and_a_rerun_is_bit_identical(sources, sets):
