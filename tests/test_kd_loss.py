@@ -7,6 +7,7 @@ from posebh.kd_loss import (
     PAPER_BETAS,
     Teacher,
     conditional_keypoint_loss,
+    distillation_loss,
     heatmap_kl,
     instance_share_betas,
     kd_loss,
@@ -65,3 +66,16 @@ def test_betas_paper_pair_and_the_instance_share_rule():
     assert betas == pytest.approx({"coco": 0.525, "aic": 0.175}) and sum(betas.values()) == pytest.approx(0.7)
     with pytest.raises(ValueError, match="no beta for teacher"):
         kd_loss(*_batch()[:3], [_batch()[3]], {"coco": 0.5})
+
+
+def test_a_teacher_on_some_rows_adds_its_kl_per_image_of_the_whole_batch():
+    pred, _, _, teacher = _batch()
+    rows = torch.tensor([False, True])
+    part = Teacher("mpii", teacher.heatmaps[rows], teacher.union_index, rows)
+    alone = heatmap_kl(pred[1:, teacher.union_index], teacher.heatmaps[1:])
+    assert float(distillation_loss(pred, part)) == pytest.approx(float(alone) / B)
+    pred.grad = None
+    distillation_loss(pred, part).backward()
+    assert pred.grad[0].abs().sum() == 0 and pred.grad[1].abs().sum() > 0  # only the rows it saw
+    none = Teacher("mpii", teacher.heatmaps[:0], teacher.union_index, torch.zeros(B, dtype=torch.bool))
+    assert float(distillation_loss(pred, none)) == 0

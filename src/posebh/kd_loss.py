@@ -26,11 +26,13 @@ PAPER_BETAS = {"mpii": 0.25, "coco": 0.45}
 
 @dataclass(frozen=True)
 class Teacher:
-    """One teacher's heatmaps on the batch and where its keypoints sit in the union skeleton."""
+    """One teacher's heatmaps on the batch (or on the rows ``rows`` of it) and where its
+    keypoints sit in the union skeleton."""
 
     name: str
-    heatmaps: torch.Tensor  # (B, K_t, h, w), no gradient
+    heatmaps: torch.Tensor  # (B, K_t, h, w), or (B_t, K_t, h, w) on ``rows``; no gradient
     union_index: torch.Tensor  # (K_t,) long: teacher keypoint k -> union channel
+    rows: torch.Tensor | None = None  # (B,) bool: the batch rows it saw (None: all of them)
 
 
 def conditional_keypoint_loss(pred: torch.Tensor, target: torch.Tensor, labelled: torch.Tensor
@@ -49,8 +51,14 @@ def heatmap_kl(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
 
 
 def distillation_loss(pred: torch.Tensor, teacher: Teacher) -> torch.Tensor:
-    """L_D(p, T): the student's union channels of the teacher's keypoints against the teacher."""
-    return heatmap_kl(pred[:, teacher.union_index], teacher.heatmaps.detach())
+    """L_D(p, T): the student's union channels of the teacher's keypoints against the teacher,
+    per image over the whole batch (a row the teacher did not see adds 0)."""
+    if teacher.rows is None:
+        return heatmap_kl(pred[:, teacher.union_index], teacher.heatmaps.detach())
+    seen = pred[teacher.rows][:, teacher.union_index]  # (B_t, K_t, h, w)
+    if seen.shape[0] == 0:
+        return pred.sum() * 0.0
+    return heatmap_kl(seen, teacher.heatmaps.detach()) * (seen.shape[0] / pred.shape[0])
 
 
 def kd_loss(pred: torch.Tensor, target: torch.Tensor, labelled: torch.Tensor,

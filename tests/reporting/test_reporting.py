@@ -223,8 +223,9 @@ def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
              for t in skeletons.TRANSFER}
     feed |= {"posebh.prototypes": inputs.prototypes, "grid_metrics": {}, "apt36k_split_summary": SPLIT,
              "ablation_seed_scores": {}, "cross_skeleton_metrics": {},
-             "cross_skeleton_scores": {}, "released_metrics": {},
-             "adapt_metrics": {}, "adapt_timings": {},
+             "cross_skeleton_scores": {}, "released_metrics": {}, "kd_metrics": {},
+             "kd_cross_skeleton_scores": {}, "kd_timings": {}, "adapt_metrics": {},
+             "adapt_timings": {},
              "dvc_pipeline": {"stages": {"a": {"outs": ["x"]}, "b": {"deps": ["x"]}}}}
     feed |= {f"params:{p}": PARAMS.get(p, {}) for p in report_pipeline.PARAMS}
     out = node.run(feed)

@@ -10,12 +10,19 @@ Rules checked by ``split_problems``:
 
 MP-100 itself: 100 categories, 5 splits of 70 / 10 / 20. The counts are not a rule here (a
 synthetic set has fewer categories); ``expected_sizes`` checks them where a caller wants it.
+
+``make_category_splits`` draws splits that follow the rule: the categories in a seeded random
+order are cut into ``n_splits`` consecutive test groups (sizes within one of each other); split
+k validates on the ``val_size`` categories that follow its test group (cyclically) and trains on
+the rest. 100 categories, 5 splits, ``val_size`` 10 give MP-100's 70 / 10 / 20.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 PARTS: tuple[str, ...] = ("train", "val", "test")
 
@@ -75,3 +82,28 @@ def check_category_splits(splits: Sequence[CategorySplit],
     problems = split_problems(splits, categories, expected_sizes)
     if problems:
         raise ValueError("; ".join(problems))
+
+
+def make_category_splits(categories: Collection[str], n_splits: int, val_size: int,
+                         seed: int = 0) -> list[CategorySplit]:
+    """``n_splits`` splits ``split1``... of ``categories`` following the rule (module docstring);
+    deterministic in (sorted categories, n_splits, val_size, seed)."""
+    names = sorted(set(categories))
+    if len(names) != len(categories):
+        raise ValueError("category names must be distinct")
+    if not 1 <= n_splits <= len(names):
+        raise ValueError(f"{n_splits} splits of {len(names)} categories: need 1 <= splits <= "
+                         "categories (every split tests at least one)")
+    order = [names[i] for i in np.random.default_rng(seed).permutation(len(names))]
+    bounds = np.linspace(0, len(names), n_splits + 1).round().astype(int)  # (n_splits + 1,)
+    if val_size < 0 or val_size > len(names) - int(np.diff(bounds).max()):
+        raise ValueError(f"val_size {val_size}: must leave the largest test group out of "
+                         f"{len(names)} categories")
+    splits = []
+    for k in range(n_splits):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        rest = order[hi:] + order[:lo]  # the categories after the test group, cyclically
+        splits.append(CategorySplit(f"split{k + 1}", train=frozenset(rest[val_size:]),
+                                    val=frozenset(rest[:val_size]),
+                                    test=frozenset(order[lo:hi])))
+    return splits

@@ -12,7 +12,7 @@ percentile intervals over the replicates (settings: ``bootstrap.BootstrapConfig`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -68,11 +68,21 @@ def off_diagonal_intervals(cells: Cells, units: Mapping[str, int], control: str,
                            cfg: BootstrapConfig = BootstrapConfig()) -> list[dict]:
     """Rows {model, cells, mean, low, high} in AP points: each model's mean over its off-diagonal
     cells, then ``headline − control`` over the off-diagonal cells both have (when both ran)."""
+    return off_diagonal_pairs(cells, units, [(headline, control)], cfg)
+
+
+def off_diagonal_pairs(cells: Cells, units: Mapping[str, int],
+                       pairs: Sequence[tuple[str, str]], cfg: BootstrapConfig = BootstrapConfig()
+                       ) -> list[dict]:
+    """``off_diagonal_intervals`` for several (headline, control) pairs on one set of replicates:
+    every model's row, then ``headline − control`` for each pair where both ran."""
     off = off_diagonal(cells)
     reps = cell_replicates(cells, units, cfg)
     rows = [_row(m, [metric(i) for i in by_cell.values()], list(reps[m].values()), cfg)
             for m, by_cell in off.items() if by_cell]
-    if control in off and headline in off and headline != control:
+    for headline, control in pairs:
+        if control not in off or headline not in off or headline == control:
+            continue
         common = [c for c in off[headline] if c in off[control]]
         for c in common:
             if len(off[headline][c].image) != len(off[control][c].image):

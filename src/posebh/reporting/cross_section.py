@@ -9,13 +9,14 @@ bootstrap interval of the off-diagonal means (``evaluation.cross_bootstrap``; se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from posebh.evaluation.bootstrap import BootstrapConfig, direction
-from posebh.evaluation.cross_bootstrap import off_diagonal_intervals, parse
+from posebh.evaluation.cross_bootstrap import off_diagonal_pairs, parse
 from posebh.reporting import figures, html
 from posebh.reporting.sections import Figure, Section
 
@@ -44,10 +45,15 @@ def matrix_table(nested: dict) -> pd.DataFrame:
     return df[["model", "head", "source", "diagonal", "AP", PCK, "n_images"]]
 
 
-def intervals(scores: dict, control: str, headline: str, cfg: BootstrapConfig) -> pd.DataFrame:
-    """``off_diagonal_intervals`` of the stored scores, indexed by model (empty without scores)."""
+Pairs = Sequence[tuple[str, str]]  # (headline, control): the differences "headline − control"
+
+
+def intervals(scores: dict, control: str, headline: str, cfg: BootstrapConfig,
+              pairs: Pairs | None = None) -> pd.DataFrame:
+    """``off_diagonal_pairs`` of the stored scores (default pair: headline − control), indexed
+    by model (empty without scores)."""
     cells, units = parse(scores)
-    rows = off_diagonal_intervals(cells, units, control, headline, cfg) if cells else []
+    rows = off_diagonal_pairs(cells, units, pairs or [(headline, control)], cfg) if cells else []
     return pd.DataFrame(rows, columns=["model", "cells", "mean", "low", "high"]).set_index("model")
 
 
@@ -56,10 +62,13 @@ def interval_text(low: float, high: float, decimals: int = 1) -> str:
 
 
 def summary(df: pd.DataFrame, control: str, headline: str,
-            ci: pd.DataFrame | None = None, level: float = 0.95) -> pd.DataFrame:
+            ci: pd.DataFrame | None = None, level: float = 0.95,
+            pairs: Pairs | None = None) -> pd.DataFrame:
     """Mean AP / PCK@0.1 (x100) over diagonal and off-diagonal cells per model, and the
-    headline - control difference over the off-diagonal cells both have (paired by cell); with
-    ``ci`` (``intervals``) the off-diagonal AP's interval and, for the difference, its verdict."""
+    headline - control difference (or each of ``pairs``) over the off-diagonal cells both have
+    (paired by cell); with ``ci`` (``intervals``) the off-diagonal AP's interval and, for each
+    difference, its verdict."""
+    pairs = list(pairs or [(headline, control)])
     out = []
     for model, g in df.groupby("model", sort=False):
         diag, off = g[g["diagonal"]], g[~g["diagonal"]]
@@ -67,24 +76,26 @@ def summary(df: pd.DataFrame, control: str, headline: str,
                     "off-diag AP": 100 * off["AP"].mean(), f"diag {PCK}": 100 * diag[PCK].mean(),
                     f"off-diag {PCK}": 100 * off[PCK].mean(), "off-diag cells": len(off)})
     off = df[~df["diagonal"]].set_index(["head", "source"])
-    if {control, headline} <= set(df["model"]):
-        a = off[off["model"] == headline][["AP", PCK]]
-        b = off[off["model"] == control][["AP", PCK]]
+    diffs = {f"{h} − {c}": c for h, c in pairs}
+    for h, c in pairs:
+        if not {c, h} <= set(df["model"]) or h == c:
+            continue
+        a = off[off["model"] == h][["AP", PCK]]
+        b = off[off["model"] == c][["AP", PCK]]
         d = (a - b).dropna()
         if len(d):
-            out.append({"model": f"{headline} − {control}", "off-diag AP": 100 * d["AP"].mean(),
+            out.append({"model": f"{h} − {c}", "off-diag AP": 100 * d["AP"].mean(),
                         f"off-diag {PCK}": 100 * d[PCK].mean(), "off-diag cells": len(d),
                         "cells where AP rises": int((d["AP"] > 0).sum())})
     table = pd.DataFrame(out).set_index("model")
     if "cells where AP rises" in table:
         table["cells where AP rises"] = table["cells where AP rises"].astype("Int64")  # a count
-    diff = f"{headline} − {control}"
     if ci is not None and not ci.empty:
         col = f"off-diag AP {100 * level:g} % interval"
-        table[col] = [interval_text(ci.at[m, "low"], ci.at[m, "high"], 2 if m == diff else 1)
+        table[col] = [interval_text(ci.at[m, "low"], ci.at[m, "high"], 2 if m in diffs else 1)
                       if m in ci.index else "–" for m in table.index]
-        table["verdict"] = ["" if m != diff or m not in ci.index else
-                            direction(ci.at[m, "low"], ci.at[m, "high"], control)
+        table["verdict"] = ["" if m not in diffs or m not in ci.index else
+                            direction(ci.at[m, "low"], ci.at[m, "high"], diffs[m])
                             for m in table.index]
     return table
 

@@ -28,6 +28,12 @@ def table_html(df: pd.DataFrame, precision: int = 1, text: bool = False, index: 
     ``text``: left-aligned cells."""
     if df.empty:
         return Markup("<p class='note'>(no rows)</p>")
+    nullable = [c for c in df.columns if pd.api.types.is_extension_array_dtype(df[c])
+                and df[c].isna().any()]  # pandas prints their NA as "<NA>", not na_rep
+    if nullable:
+        df = df.copy()
+        for c in nullable:
+            df[c] = df[c].astype(object).where(df[c].notna(), "–")
     table = df.to_html(float_format=lambda v: f"{v:.{precision}f}", border=0, na_rep="–",
                        classes="text" if text else None, index=index)
     if caption:

@@ -21,6 +21,7 @@ from posebh.reporting import (
     figures,
     floor,
     html,
+    kd_section,
     loss_charts,
     overlays,
     pipeline_map,
@@ -59,6 +60,9 @@ class ReportInputs:
     released: dict = field(default_factory=dict)  # reports/metrics/released.json (model -> entry)
     adapt: dict = field(default_factory=dict)  # reports/metrics/adapt.json (target -> recipe -> init)
     adapt_timings: dict = field(default_factory=dict)  # its training wall times (seconds per seed)
+    kd: dict = field(default_factory=dict)  # reports/metrics/kd.json (the kd stage, #17)
+    kd_scores: dict = field(default_factory=dict)  # its per-instance cross-skeleton scores
+    kd_timings: dict = field(default_factory=dict)  # its teacher cost and wall seconds
 
     @cached_property
     def seed_table(self) -> pd.DataFrame | None:
@@ -85,6 +89,7 @@ EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     floor.section,
     cross_section.section,
     adapt_section.section,
+    kd_section.section,
     diagnostics_section.section,
     pipeline_map.section,
 )
@@ -192,6 +197,7 @@ def _files(inputs: ReportInputs, numbers: list[int], sections: list[Section]) ->
             + [f"metrics/transfer_{t}.json" for t in inputs.transfer_metrics]
             + (["metrics/released.json"] if inputs.released else [])
             + (["metrics/adapt.json"] if inputs.adapt else [])
+            + (["metrics/kd.json"] if inputs.kd else [])
             + [f"../data/08_reporting/{v}_history.json" for v in inputs.histories])
 
 

@@ -52,6 +52,8 @@ def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> 
         pipeline=(inputs.get("pipeline") or {}).get("stages", {}),
         released=inputs.get("released") or {},
         adapt=inputs.get("adapt") or {}, adapt_timings=inputs.get("adapt_timings") or {},
+        kd=inputs.get("kd") or {}, kd_scores=inputs.get("kd_scores") or {},
+        kd_timings=inputs.get("kd_timings") or {},
         matrix_lists={"variants": [n for n, v in variants.items() if v.get("kind") == "scratch"],
                       "finetunes": [n for n, v in variants.items() if v.get("kind") == "finetune"]},
     ), prov)

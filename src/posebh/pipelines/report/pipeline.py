@@ -38,6 +38,7 @@ def report_inputs(variants: list[str]) -> dict[str, str]:
     slots["released"] = "released_metrics"
     slots["adapt"] = "adapt_metrics"
     slots["adapt_timings"] = "adapt_timings"
+    slots |= {"kd": "kd_metrics", "kd_scores": "kd_cross_skeleton_scores", "kd_timings": "kd_timings"}
     slots["split_summary"] = "apt36k_split_summary"
     slots["pipeline"] = "dvc_pipeline"
     slots |= {f"params__{p}": f"params:{p}" for p in PARAMS}
