@@ -11,6 +11,10 @@ from posebh.configs import ConfigError, parse
 from posebh.evaluation.oks import ENGINES
 from posebh.method.config import MethodConfig
 from posebh.models.config import ModelConfig
+from posebh.runs.adapt import AdaptConfig, Recipe, Target
+from posebh.runs.cape import CapeConfig
+from posebh.runs.cape_eval import CapeEvalConfig
+from posebh.runs.kd import KDConfig
 from posebh.runs.config import Engine, EvalConfig, SampleConfig
 from posebh.runs.params import check_params
 from posebh.training.config import TrainConfig
@@ -47,9 +51,31 @@ def test_bad_parameters_are_one_line_errors_naming_the_parameter(block, value, m
     assert "\n" not in str(err.value)
 
 
+ADAPT_BAD = [(v, m) for _, v, m in [
+    ("adapt", {"recipes": ["adapter"]}, r"^adapt\.recipes\.0: Input should be 'full'"),
+    ("adapt", {"inits": ["scratch"]}, r"^adapt\.inits\.0: "),
+    ("adapt", {"targets": ["coco"]}, r"^adapt\.targets\.0: "),
+    ("adapt", {"seeds": [-1]}, r"^adapt\.seeds\.0: "),
+    ("adapt", {"last_k": 0}, r"^adapt\.last_k: "),
+]]
+
+
+@pytest.mark.parametrize(("value", "message"), ADAPT_BAD, ids=[m.split(":")[0][1:] for _, m in ADAPT_BAD])
+def test_bad_adapt_parameters_are_one_line_errors(value, message):
+    """The adapt block is parsed when its node runs (every stage imports check_params)."""
+    with pytest.raises(ConfigError, match=message) as err:
+        AdaptConfig.from_dict(value)
+    assert "\n" not in str(err.value)
+
+
 @pytest.mark.parametrize("env", ["base", "paper", "paper_smoke", "study", "test"])
 def test_every_profile_parses(env):
-    check_params(profile_params(env))
+    params = profile_params(env)
+    check_params(params)
+    AdaptConfig.from_dict(params["adapt"])  # the blocks parsed when their nodes run
+    CapeConfig.from_dict(params["cape"])
+    CapeEvalConfig.from_dict(params["cape_evaluation"])
+    KDConfig.from_dict(params["kd"])
 
 
 def test_parse_returns_typed_values_and_passes_instances_through():
@@ -66,3 +92,11 @@ def test_parse_returns_typed_values_and_passes_instances_through():
 def test_the_engine_choices_are_the_evaluators_engines():
     assert typing.get_args(Engine) == ENGINES
     assert EvalConfig.from_dict({"dark": None}).dark is None  # paper: DARK-UDP for UDP heads only
+
+
+def test_the_adapt_choices_are_the_recipes_and_the_transfer_targets():
+    from posebh import skeletons
+    from posebh.training.freeze import RECIPES
+
+    assert typing.get_args(Recipe) == tuple(RECIPES)
+    assert typing.get_args(Target) == skeletons.TRANSFER

@@ -36,7 +36,8 @@ def _kedro_files(catalog, pipeline) -> set[str]:
 def test_every_stage_runs_a_kedro_pipeline_and_declares_its_outputs(project):
     catalog, pipelines, stages = project
     assert {s[0].split("@")[0] for s in stages} == {"download", "data", "train", "finetune", "seeds", "grid",
-                                                    "transfer", "cross_skeleton", "cape", "kd", "released", "report"}
+                                                    "transfer", "adapt", "cross_skeleton", "cape", "kd",
+                                                    "released", "report"}
     for name, cmd, outs in stages:
         m = re.search(r"--pipelines=(\w+)(?: --namespaces=(\w+))?", cmd)
         assert m, f"stage {name}: cmd {cmd!r} is not a kedro run"

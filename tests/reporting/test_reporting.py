@@ -225,6 +225,7 @@ def test_node_wrapper_through_the_pipeline(tmp_path, monkeypatch):
              "ablation_seed_scores": {}, "cross_skeleton_metrics": {},
              "cross_skeleton_scores": {}, "released_metrics": {}, "kd_metrics": {},
              "kd_cross_skeleton_scores": {}, "kd_timings": {}, "cape_metrics": {},
+             "adapt_metrics": {}, "adapt_timings": {},
              "dvc_pipeline": {"stages": {"a": {"outs": ["x"]}, "b": {"deps": ["x"]}}}}
     feed |= {f"params:{p}": PARAMS.get(p, {}) for p in report_pipeline.PARAMS}
     out = node.run(feed)

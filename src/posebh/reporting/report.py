@@ -13,6 +13,7 @@ import pandas as pd
 from posebh import skeletons
 from posebh.experiments import Ablation
 from posebh.reporting import (
+    adapt_section,
     bars,
     cape_section,
     compare,
@@ -58,6 +59,8 @@ class ReportInputs:
     pipeline: dict = field(default_factory=dict)  # dvc.yaml's `stages` (the pipeline map)
     matrix_lists: dict = field(default_factory=dict)  # foreach list name -> matrix entries
     released: dict = field(default_factory=dict)  # reports/metrics/released.json (model -> entry)
+    adapt: dict = field(default_factory=dict)  # reports/metrics/adapt.json (target -> recipe -> init)
+    adapt_timings: dict = field(default_factory=dict)  # its training wall times (seconds per seed)
     kd: dict = field(default_factory=dict)  # reports/metrics/kd.json (the kd stage, #17)
     kd_scores: dict = field(default_factory=dict)  # its per-instance cross-skeleton scores
     kd_timings: dict = field(default_factory=dict)  # its teacher cost and wall seconds
@@ -87,6 +90,7 @@ EVIDENCE: tuple[SectionBuilder, ...] = (  # evidence sections, in page order
     sensitivity_section.section,
     floor.section,
     cross_section.section,
+    adapt_section.section,
     kd_section.section,
     cape_section.section,
     diagnostics_section.section,
@@ -195,6 +199,7 @@ def _files(inputs: ReportInputs, numbers: list[int], sections: list[Section]) ->
             + [f"metrics/{v}.json" for v in inputs.metrics]
             + [f"metrics/transfer_{t}.json" for t in inputs.transfer_metrics]
             + (["metrics/released.json"] if inputs.released else [])
+            + (["metrics/adapt.json"] if inputs.adapt else [])
             + (["metrics/kd.json"] if inputs.kd else [])
             + (["metrics/cape.json"] if inputs.cape else [])
             + [f"../data/08_reporting/{v}_history.json" for v in inputs.histories])
@@ -253,5 +258,5 @@ def build(inputs: ReportInputs, provenance: dict) -> ReportOutputs:
         html=page, per_dataset=long, transfer=transfer,
         paper_tables={n: c.cells for n, c in comparisons.items()}, neighbours=neighbours,
         metrics=tables.headline_metrics(results["variant"], inputs.transfer_metrics),
-        timings=timings.timings(inputs.histories),
+        timings=timings.timings(inputs.histories, inputs.adapt_timings),
         evidence_tables={n: df for sec in sections for n, df in sec.tables.items()})

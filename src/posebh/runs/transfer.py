@@ -21,7 +21,7 @@ from posebh.runs.config import EvalConfig, SampleConfig, TransferConfig
 from posebh.runs.finetune import prototypes_of
 from posebh.runs.inputs import make_dataset
 from posebh.training.config import TrainConfig
-from posebh.training.objective import MultiHeadObjective
+from posebh.training.objective import MultiHeadObjective, Objective
 from posebh.training.trainer import select_device, train_multihead
 from posebh.zoo.checkpoint import split_expert_backbone
 
@@ -62,6 +62,40 @@ def build_transfer_model(target: str, init: str, sources: Mapping[str, dict],
     return net, mcfg
 
 
+def transfer_train_config(params: TransferConfig, target: str) -> TrainConfig:
+    """``transfer.train`` with the target's ``per_target`` overrides (shared by ``adapt``)."""
+    return TrainConfig.from_dict(merged(params.train, params.per_target.get(target, {})),
+                                 "transfer.train")
+
+
+def transfer_objective(net: MultiHeadPose, mcfg: MethodConfig | None, train: TrainConfig,
+                       prototype_fraction: float) -> Objective:
+    """PoseBH's prototype-first transfer objective for a PoseBH model (``mcfg`` given), else the
+    ViTPose++ head loss."""
+    if mcfg is None:
+        return MultiHeadObjective(net, train.heads_on_full_batch)
+    assert isinstance(net, PoseBHModel)
+    return PoseBHObjective(
+        net, mcfg, train.epochs, train.heads_on_full_batch, train.seed,
+        schedule=lambda e: transfer_phase_at(e, train.epochs, prototype_fraction))
+
+
+def fit_and_score(net: MultiHeadPose, objective: Objective, target: str, train_set: dict,
+                  val_set: dict, train: TrainConfig, device: torch.device, sample: SampleConfig,
+                  evaluation: EvalConfig) -> tuple[dict, list[dict]]:
+    """Train ``net`` on ``target`` with ``objective``, score it on ``val_set`` as Table 12 does
+    (the protocol's metrics, plus PCK@0.2 for every target). Returns (metrics, per-epoch log)."""
+    ds = make_dataset(train_set, target, 0, net.cfg, sample, train=True)
+    history = train_multihead(net, [ds], train, device, objective)
+    val = make_dataset(val_set, target, 0, net.cfg, sample, train=False)
+    results = predict(net, val, target, device, flip_test=evaluation.flip_test,
+                      dark=evaluation.dark, batch_size=evaluation.batch_size)
+    metrics = evaluate_dataset(val_set, results, target, engine=evaluation.engine)
+    metrics.setdefault("PCK@0.2", pck_of_results(val_set, results, target))
+    metrics["final_loss"] = history[-1]["loss"]
+    return metrics, history
+
+
 def transfer(target: str, sources: Mapping[str, dict], train_set: dict, val_set: dict,
              params: TransferConfig, method: Mapping[str, Any], sample: SampleConfig,
              evaluation: EvalConfig) -> tuple[dict, dict]:
@@ -69,28 +103,16 @@ def transfer(target: str, sources: Mapping[str, dict], train_set: dict, val_set:
 
     Returns (metrics per init, the PoseBH init's learned target prototypes for the t-SNE figure).
     """
-    train = TrainConfig.from_dict(merged(params.train, params.per_target.get(target, {})),
-                                  "transfer.train")
+    train = transfer_train_config(params, target)
     device = select_device(params.device)
     out: dict[str, dict] = {}
     protos: dict = {}
     for init in params.inits:
         torch.manual_seed(train.seed)
         net, mcfg = build_transfer_model(target, init, sources, method)
-        if mcfg is not None:
-            objective = PoseBHObjective(
-                net, mcfg, train.epochs, train.heads_on_full_batch, train.seed,
-                schedule=lambda e: transfer_phase_at(e, train.epochs, params.prototype_fraction))
-        else:
-            objective = MultiHeadObjective(net, train.heads_on_full_batch)
-        ds = make_dataset(train_set, target, 0, net.cfg, sample, train=True)
-        history = train_multihead(net, [ds], train, device, objective)
-        val = make_dataset(val_set, target, 0, net.cfg, sample, train=False)
-        results = predict(net, val, target, device, flip_test=evaluation.flip_test,
-                          dark=evaluation.dark, batch_size=evaluation.batch_size)
-        metrics = evaluate_dataset(val_set, results, target, engine=evaluation.engine)
-        metrics.setdefault("PCK@0.2", pck_of_results(val_set, results, target))
-        metrics["final_loss"] = history[-1]["loss"]
+        objective = transfer_objective(net, mcfg, train, params.prototype_fraction)
+        metrics, history = fit_and_score(net, objective, target, train_set, val_set, train,
+                                         device, sample, evaluation)
         log.info("transfer %s from %s (%.1f s training): %s", target, init,
                  sum(h["seconds"] for h in history), metrics)
         out[init] = metrics

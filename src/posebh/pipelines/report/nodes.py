@@ -51,6 +51,7 @@ def build_report(variants: dict[str, dict], ablation: Ablation, **flat: Any) -> 
         cross_scores=inputs.get("cross_scores") or {},
         pipeline=(inputs.get("pipeline") or {}).get("stages", {}),
         released=inputs.get("released") or {},
+        adapt=inputs.get("adapt") or {}, adapt_timings=inputs.get("adapt_timings") or {},
         kd=inputs.get("kd") or {}, kd_scores=inputs.get("kd_scores") or {},
         kd_timings=inputs.get("kd_timings") or {},
         cape=inputs.get("cape") or {},

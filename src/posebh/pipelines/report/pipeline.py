@@ -36,6 +36,8 @@ def report_inputs(variants: list[str]) -> dict[str, str]:
     slots["cross_skeleton"] = "cross_skeleton_metrics"
     slots["cross_scores"] = "cross_skeleton_scores"
     slots["released"] = "released_metrics"
+    slots["adapt"] = "adapt_metrics"
+    slots["adapt_timings"] = "adapt_timings"
     slots |= {"kd": "kd_metrics", "kd_scores": "kd_cross_skeleton_scores", "kd_timings": "kd_timings"}
     slots["cape"] = "cape_metrics"
     slots["split_summary"] = "apt36k_split_summary"
