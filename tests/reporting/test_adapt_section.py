@@ -57,11 +57,17 @@ def test_one_table_per_target_with_mean_std_and_not_run_rows(tmp_path):
     assert set(long["profile"]) == {"unit"} and len(long) == 3
 
 
-def test_training_times_go_to_timings_json_not_to_the_page(tmp_path):
-    built = report.build(make_inputs(tmp_path, adapt=METRICS, adapt_timings=TIMINGS), PROV)
+def test_training_times_are_on_the_page_and_in_timings_json_but_not_in_the_csv(tmp_path):
+    inputs = make_inputs(tmp_path, adapt=METRICS, adapt_timings=TIMINGS)
+    built = report.build(inputs, PROV)
     assert built.timings["adapt_seconds"] == {"interhand2d": {"full": {"baseline": 12.0}}}
     assert "12.0" not in built.evidence_tables["adapt_recipes"].to_csv()
     assert "timings.json (adapt_seconds)" in built.html and "wall time" not in built.html
+    hand = adapt_section.target_table(built.evidence_tables["adapt_recipes"], "interhand2d",
+                                      inputs.adapt_timings)
+    assert hand.loc[("full (full fine-tune)", "baseline")][adapt_section.SECONDS] == "12.0"
+    assert hand.loc[("head (new head, frozen backbone)", "baseline")][adapt_section.SECONDS] == "–"
+    assert adapt_section.SECONDS in built.html
 
 
 def test_one_seed_shows_no_spread(tmp_path):
