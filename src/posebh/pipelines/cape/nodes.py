@@ -15,6 +15,7 @@ def cape_set(cape: dict) -> dict:
 def cape_matchers(baseline: dict, posebh: dict, cape: dict, cape_evaluation: dict,
                   summary: dict) -> tuple[dict, dict]:
     """(cape_metrics, cape_scores) of the matchers on the set; ``summary`` orders it after cape_set."""
-    root = CapeConfig.from_dict(cape).mp100_root or cape.get("root") or CapeConfig().root
+    where = CapeConfig.from_dict(cape)
+    root = where.mp100_root or where.root
     return cape_evaluate({"baseline": baseline, "posebh": posebh}, root,
                          CapeEvalConfig.from_dict(cape_evaluation))
